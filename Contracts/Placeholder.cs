@@ -1,0 +1,1 @@
+namespace Finqware.Contracts; internal static class Placeholder;

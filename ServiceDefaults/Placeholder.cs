@@ -1,0 +1,1 @@
+namespace Finqware.ServiceDefaults; internal static class Placeholder;
