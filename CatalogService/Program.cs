@@ -1,1 +1,11 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Finqware.CatalogService.Skills;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapServiceOpenApi();
+app.MapSkillsApi();
+app.Run();

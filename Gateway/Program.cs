@@ -1,1 +1,13 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Finqware.Gateway.Docs;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.UseDefaultFiles();
+app.UseStaticFiles();
+app.MapApiReference();
+app.MapReverseProxy();
+app.Run();

@@ -1,1 +1,11 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Finqware.TenantService.Servicers;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+app.MapServiceOpenApi();
+app.MapServicersApi();
+app.Run();

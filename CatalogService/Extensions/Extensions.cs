@@ -1,0 +1,16 @@
+using Finqware.CatalogService.Infrastructure;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class CatalogServiceExtensions
+{
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddServiceDatabase<CatalogDbContext>("catalogdb");
+        builder.AddMessaging();
+        builder.AddOutboxRelay<CatalogDbContext>();
+        builder.AddServiceOpenApi("Finqware Catalog API", "The skills that tenants can use: account information, payment initiation and marketplace products, with their steps.");
+        return builder;
+    }
+}

@@ -1,0 +1,50 @@
+namespace Finqware.CatalogService.Skills;
+
+/// <summary>A skill as the catalog stores it, from the latest manifest its connectors announced.</summary>
+public sealed class SkillRecord
+{
+    public required string SkillId { get; init; }
+
+    public required string Provider { get; set; }
+
+    public required string DisplayName { get; set; }
+
+    public required string Description { get; set; }
+
+    /// <summary>aisp, pisp or marketplace.</summary>
+    public required string Type { get; set; }
+
+    /// <summary>sandbox or production.</summary>
+    public required string Flavor { get; set; }
+
+    public required string Version { get; set; }
+
+    /// <summary>The ordered steps of the manifest (name, description, data_schema, uploads, async) as JSON.</summary>
+    public required string Steps { get; set; }
+
+    public List<string> DataProducts { get; set; } = [];
+
+    public bool Deprecated { get; set; }
+
+    public required DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>A running connector process serving a skill, as last seen by its heartbeat.</summary>
+public sealed class SkillInstance
+{
+    public required string SkillId { get; init; }
+
+    public required string InstanceId { get; init; }
+
+    public required DateTimeOffset LastSeenAt { get; set; }
+}
+
+public static class SkillStatus
+{
+    public const string Available = "AVAILABLE";
+    public const string Unavailable = "UNAVAILABLE";
+    public const string Deprecated = "DEPRECATED";
+
+    /// <summary>An instance seen within this window keeps its skill AVAILABLE.</summary>
+    public static readonly TimeSpan LivenessWindow = TimeSpan.FromSeconds(15);
+}

@@ -1,0 +1,75 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class MessagingExtensions
+{
+    public const string ConnectionName = "messaging";
+
+    /// <summary>
+    /// MassTransit over RabbitMQ from <c>ConnectionStrings:messaging</c> (<c>amqp://user:pass@host:port/vhost</c>),
+    /// kebab-case endpoint names, retries before a message goes to its <c>_error</c> queue (nothing is acked on
+    /// failure), and the bus's readiness health check. <paramref name="configure"/> adds consumers.
+    /// </summary>
+    public static IHostApplicationBuilder AddMessaging(
+        this IHostApplicationBuilder builder,
+        Action<IBusRegistrationConfigurator>? configure = null,
+        Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"Missing connection string 'ConnectionStrings:{ConnectionName}' (environment variable ConnectionStrings__{ConnectionName}). " +
+                "Start the service through the AppHost (./run.sh) or set it to an amqp:// URI.");
+        }
+
+        var broker = BrokerAddress.Parse(connectionString);
+        builder.Services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configure?.Invoke(bus);
+            bus.UsingRabbitMq((context, rabbit) =>
+            {
+                rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
+                {
+                    host.Username(broker.Username);
+                    host.Password(broker.Password);
+                });
+                rabbit.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
+                configureBus?.Invoke(context, rabbit);
+                rabbit.ConfigureEndpoints(context);
+            });
+        });
+
+        builder.Services.Configure<MassTransitHostOptions>(options =>
+        {
+            // Let in-flight messages finish on shutdown.
+            options.WaitUntilStarted = false;
+            options.StopTimeout = TimeSpan.FromSeconds(20);
+        });
+        return builder;
+    }
+}
+
+/// <summary>The parts of an <c>amqp://</c> URI that MassTransit's RabbitMQ host needs.</summary>
+public sealed record BrokerAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
+{
+    public static BrokerAddress Parse(string connectionString)
+    {
+        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq"))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:messaging must be an amqp:// URI such as amqp://guest:guest@127.0.0.1:5672 (the value is not shown, it may hold a password).");
+        }
+
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var user = userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest";
+        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
+        var port = uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port;
+        var vhost = uri.AbsolutePath.Trim('/');
+        return new BrokerAddress(uri.Host, (ushort)port, vhost.Length == 0 ? "/" : Uri.UnescapeDataString(vhost), user, password);
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Finqware.ServiceDefaults.Outbox;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Microsoft.Extensions.Hosting;
+
+public static class OutboxExtensions
+{
+    internal static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// Publishes <typeparamref name="TContext"/>'s outbox: a relay that wakes as soon as a transaction holding
+    /// outbox rows commits (and every <see cref="OutboxOptions.PollInterval"/> for rows left by a crashed
+    /// instance), publishes with publisher confirms, then deletes the rows. Safe with several instances.
+    /// </summary>
+    public static IHostApplicationBuilder AddOutboxRelay<TContext>(this IHostApplicationBuilder builder) where TContext : DbContext
+    {
+        builder.Services.AddOptions<OutboxOptions>().BindConfiguration(OutboxOptions.Section);
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddHostedService<OutboxRelay<TContext>>();
+        return builder;
+    }
+
+    /// <summary>Queues an event to publish when the current unit of work commits.</summary>
+    public static void PublishOnCommit<T>(this DbContext db, T message) where T : class => db.Enqueue(message, destination: null);
+
+    /// <summary>Queues a command for <paramref name="queue"/> to send when the current unit of work commits.</summary>
+    public static void SendOnCommit<T>(this DbContext db, string queue, T message) where T : class => db.Enqueue(message, queue);
+
+    private static void Enqueue<T>(this DbContext db, T message, string? destination) where T : class
+    {
+        var type = typeof(T);
+        db.Set<OutboxMessage>().Add(new OutboxMessage
+        {
+            Id = NewId.NextGuid(),
+            MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
+            Body = JsonSerializer.Serialize(message, MessageJson),
+            Destination = destination,
+            TraceParent = Activity.Current?.Id,
+            CreatedAt = DateTimeOffset.UtcNow,
+        });
+    }
+
+    /// <summary>
+    /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/> inside the current transaction.
+    /// Returns false when it already did: the caller then skips its work. A concurrent duplicate waits on the
+    /// primary key until the first transaction ends, so two copies never both proceed.
+    /// </summary>
+    public static async Task<bool> TryRecordInboxAsync(this DbContext db, Guid messageId, string consumer, CancellationToken cancellationToken)
+    {
+        var rows = await db.Database.ExecuteSqlInterpolatedAsync(
+            $"INSERT INTO inbox_messages (message_id, consumer, processed_at) VALUES ({messageId}, {consumer}, {DateTimeOffset.UtcNow}) ON CONFLICT DO NOTHING",
+            cancellationToken);
+        return rows == 1;
+    }
+}
+
+public sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>How often the relay looks for rows nobody signalled (left by a crashed instance).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public int BatchSize { get; set; } = 100;
+}

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.ServiceDefaults.Outbox;
+
+/// <summary>A message waiting to be published, written in the same transaction as the state change that caused it.</summary>
+public sealed class OutboxMessage
+{
+    public required Guid Id { get; init; }
+
+    /// <summary><c>Namespace.Type, Assembly</c> of the message record.</summary>
+    public required string MessageType { get; init; }
+
+    public required string Body { get; init; }
+
+    /// <summary>Queue to send to (a command), or null to publish (an event).</summary>
+    public string? Destination { get; init; }
+
+    /// <summary>W3C traceparent of the request that caused the message, so the trace continues through the broker.</summary>
+    public string? TraceParent { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>Remembers which messages a consumer has already handled, so redeliveries change nothing.</summary>
+public sealed class InboxMessage
+{
+    public required Guid MessageId { get; init; }
+
+    public required string Consumer { get; init; }
+
+    public required DateTimeOffset ProcessedAt { get; init; }
+}
+
+public static class OutboxModelExtensions
+{
+    public const string OutboxTable = "outbox_messages";
+    public const string InboxTable = "inbox_messages";
+
+    /// <summary>Adds the outbox and inbox tables to a service's model; call from <c>OnModelCreating</c>.</summary>
+    public static ModelBuilder AddOutboxAndInbox(this ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<OutboxMessage>(entity =>
+        {
+            entity.ToTable(OutboxTable);
+            entity.HasKey(m => m.Id);
+            entity.Property(m => m.MessageType).HasMaxLength(512);
+            entity.Property(m => m.Body).HasColumnType("jsonb");
+            entity.Property(m => m.Destination).HasMaxLength(256);
+            entity.Property(m => m.TraceParent).HasMaxLength(128);
+            entity.HasIndex(m => m.CreatedAt);
+        });
+        modelBuilder.Entity<InboxMessage>(entity =>
+        {
+            entity.ToTable(InboxTable);
+            entity.HasKey(m => new { m.MessageId, m.Consumer });
+            entity.Property(m => m.Consumer).HasMaxLength(256);
+        });
+        return modelBuilder;
+    }
+}

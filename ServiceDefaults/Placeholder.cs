@@ -1,1 +1,0 @@
-namespace Finqware.ServiceDefaults; internal static class Placeholder;

@@ -1,0 +1,94 @@
+using System.Net.Mail;
+using Finqware.ServiceDefaults.Problems;
+using Finqware.TenantService.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Finqware.TenantService.Servicers;
+
+public static class ServicersApi
+{
+    public const int MinPasswordLength = 12;
+
+    public static IEndpointRouteBuilder MapServicersApi(this IEndpointRouteBuilder routes)
+    {
+        var servicers = routes.MapGroup("/servicers").WithTags("Servicers");
+        servicers.MapPost("/", SignUp)
+            .WithSummary("Register a servicer with its first admin user")
+            .WithDescription("Creates the servicer (a bank, insurer or fintech) and an admin user who can then log in at POST /auth/token.");
+        return routes;
+    }
+
+    public static async Task<Results<Created<SignUpResponse>, ProblemHttpResult>> SignUp(
+        SignUpRequest request,
+        TenantDbContext db,
+        IPasswordHasher<ServicerUser> hasher,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var errors = Validate(request);
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
+        }
+
+        var now = clock.GetUtcNow();
+        var servicer = new Servicer { Id = Guid.CreateVersion7(), Name = request.Name!.Trim(), Kind = request.Kind!, CreatedAt = now };
+        var user = new ServicerUser
+        {
+            Id = Guid.CreateVersion7(),
+            ServicerId = servicer.Id,
+            Email = request.Email!.Trim(),
+            NormalizedEmail = request.Email.Trim().ToUpperInvariant(),
+            PasswordHash = string.Empty,
+            Role = "admin",
+            CreatedAt = now,
+        };
+        user.PasswordHash = hasher.HashPassword(user, request.Password!);
+        db.Servicers.Add(servicer);
+        db.ServicerUsers.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return ApiProblems.Conflict("EMAIL_ALREADY_REGISTERED", "This email is already registered.",
+                "Log in with POST /auth/token, or sign up with another email.");
+        }
+
+        return TypedResults.Created($"/servicers/{servicer.Id}", new SignUpResponse(servicer.Id, user.Id));
+    }
+
+    private static Dictionary<string, string[]> Validate(SignUpRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Trim().Length > 200)
+        {
+            errors["name"] = ["Required, at most 200 characters."];
+        }
+
+        if (request.Kind is not ("bank" or "insurer" or "fintech"))
+        {
+            errors["kind"] = ["Must be one of bank, insurer, fintech."];
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 254 || !MailAddress.TryCreate(request.Email.Trim(), out _))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+
+        if (request.Password is null || request.Password.Length < MinPasswordLength || request.Password.Length > 256)
+        {
+            errors["password"] = [$"Between {MinPasswordLength} and 256 characters."];
+        }
+
+        return errors;
+    }
+}
+
+public sealed record SignUpRequest(string? Name, string? Kind, string? Email, string? Password);
+
+public sealed record SignUpResponse(Guid ServicerId, Guid UserId);
