@@ -11,3 +11,4 @@ app.UseStaticFiles();
 app.MapApiReference();
 app.MapReverseProxy();
 app.Run();
+public partial class Program;

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Finqware.ServiceDefaults.Problems;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Finqware.ServiceDefaults.Tests;
+
+/// <summary>
+/// A real Kestrel app with the service defaults, on a free loopback port: every error a client can provoke is an
+/// RFC 9457 document with a code and a trace id, and no exception text leaves the process.
+/// </summary>
+public sealed class ProblemDetailsTests : IAsyncLifetime
+{
+    private WebApplication app = null!;
+    private HttpClient client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var builder = WebApplication.CreateBuilder();
+        builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddServiceDefaults();
+        app = builder.Build();
+        app.MapDefaultEndpoints();
+        app.MapPost("/echo", (EchoRequest request) => TypedResults.Ok(request));
+        app.MapGet("/boom", string () => throw new InvalidOperationException("secret connection string Password=hunter2"));
+        app.MapGet("/teapot", () => ApiProblems.Create(418, "I_AM_A_TEAPOT", "Short and stout.", "Brew coffee elsewhere."));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        client = new HttpClient { BaseAddress = new Uri(address) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        client.Dispose();
+        await app.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Unknown_route_is_a_404_problem_with_a_code_and_trace_id()
+    {
+        var response = await client.GetAsync("/nowhere", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound, ProblemCodes.RouteNotFound);
+        Assert.Contains("/docs", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unsupported_method_is_a_405_problem_naming_the_allowed_method()
+    {
+        var response = await client.DeleteAsync("/echo", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, ProblemCodes.MethodNotAllowed);
+        Assert.Contains("POST", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("{\"display_name\": 42}")]
+    [InlineData("[1, 2]")]
+    public async Task Malformed_json_is_a_400_problem(string body)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        var response = await client.PostAsync("/echo", content, TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, ProblemCodes.MalformedJson);
+    }
+
+    [Fact]
+    public async Task Wrong_content_type_is_a_415_problem()
+    {
+        using var content = new StringContent("name=x", Encoding.UTF8, "text/plain");
+        var response = await client.PostAsync("/echo", content, TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.UnsupportedMediaType, ProblemCodes.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Unhandled_exception_is_a_500_problem_without_the_exception_text()
+    {
+        var response = await client.GetAsync("/boom", TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.InternalServerError, ProblemCodes.InternalError);
+        var raw = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", raw, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", raw, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_handler_problem_keeps_its_own_code()
+    {
+        var response = await client.GetAsync("/teapot", TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, (HttpStatusCode)418, "I_AM_A_TEAPOT");
+    }
+
+    [Fact]
+    public async Task Valid_json_is_answered_in_snake_case()
+    {
+        var response = await client.PostAsJsonAsync("/echo", new { display_name = "Ana" }, TestContext.Current.CancellationToken);
+
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("Ana", body.GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task Health_and_alive_answer_in_every_environment()
+    {
+        var health = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        var alive = await client.GetAsync("/alive", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, alive.StatusCode);
+        var body = await alive.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("Healthy", body.GetProperty("status").GetString());
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("trace_id").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        return problem;
+    }
+
+    public sealed record EchoRequest(string DisplayName);
+}
