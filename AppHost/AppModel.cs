@@ -1,0 +1,35 @@
+using Finqware.AppHost.Hosting;
+
+namespace Finqware.AppHost;
+
+/// <summary>
+/// The resources of Finqware and how they reference each other, declared the way a .NET Aspire app host declares
+/// them. <c>Program.cs</c> runs it; the end-to-end tests boot the very same model on free ports.
+/// </summary>
+public static class AppModel
+{
+    public static FinqwareHostBuilder Declare(FinqwareHostBuilder app)
+    {
+        var postgres = app.AddPostgres("postgres");
+        var catalogDb = postgres.AddDatabase("catalogdb");
+        var tenantDb = postgres.AddDatabase("tenantdb");
+        var sessionDb = postgres.AddDatabase("sessiondb");
+        var messaging = app.AddRabbitMq("messaging");
+
+        var catalog = app.AddProject("catalog", "../CatalogService/CatalogService.csproj")
+            .WithReference(catalogDb).WithReference(messaging);
+
+        var tenants = app.AddProject("tenants", "../TenantService/TenantService.csproj")
+            .WithReference(tenantDb).WithReference(messaging).WithReference(catalog);
+
+        var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
+            .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants);
+
+        app.AddProject("gateway", "../Gateway/Gateway.csproj")
+            .WithHttpEndpoint(5080)
+            .WithReverseProxyTo(catalog, tenants, sessions)
+            .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);
+
+        return app;
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Finqware.AppHost.Hosting;
+
+/// <summary>
+/// A child process in its own process group (started through <c>setsid</c>), so that stopping it also stops what it
+/// started (beam's helpers, a service's own children). Output lines go to the callback given to Start.
+/// </summary>
+public sealed partial class ChildProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ChildProcess(Process process)
+    {
+        this.process = process;
+    }
+
+    public int Pid => process.Id;
+
+    /// <summary>The process group id: <c>setsid</c> execs in place, so it equals the pid.</summary>
+    public int ProcessGroup => process.Id;
+
+    public Task<int> Exited => exited.Task;
+
+    public bool HasExited => exited.Task.IsCompleted;
+
+    public static ChildProcess Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        string workingDirectory,
+        IReadOnlyDictionary<string, string?> environment,
+        Action<string, bool> onOutput)
+    {
+        var info = new ProcessStartInfo("setsid")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(fileName);
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment)
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(key);
+            }
+            else
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var child = new ChildProcess(process);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                onOutput(e.Data, false);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                onOutput(e.Data, true);
+            }
+        };
+        process.Exited += (_, _) => child.exited.TrySetResult(SafeExitCode(process));
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return child;
+    }
+
+    /// <summary>Sends <paramref name="signal"/> to the whole group, waits up to <paramref name="grace"/>, then kills the group.</summary>
+    public async Task StopAsync(TimeSpan grace, int signal = Signals.SIGTERM)
+    {
+        if (!HasExited)
+        {
+            SignalGroup(ProcessGroup, signal);
+            var done = await Task.WhenAny(Exited, Task.Delay(grace));
+            if (done != Exited)
+            {
+                SignalGroup(ProcessGroup, Signals.SIGKILL);
+                await Task.WhenAny(Exited, Task.Delay(TimeSpan.FromSeconds(5)));
+            }
+        }
+
+        // The leader may be gone while members of its group linger (e.g. a daemon it forked).
+        SignalGroup(ProcessGroup, Signals.SIGKILL);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.FromSeconds(5));
+        process.Dispose();
+    }
+
+    public static bool SignalGroup(int processGroup, int signal) => processGroup > 1 && Kill(-processGroup, signal) == 0;
+
+    public static bool IsAlive(int pid) => pid > 1 && Kill(pid, 0) == 0;
+
+    public static bool GroupIsAlive(int processGroup) => processGroup > 1 && Kill(-processGroup, 0) == 0;
+
+    private static int SafeExitCode(Process process)
+    {
+        try
+        {
+            return process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            return -1;
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int Kill(int pid, int signal);
+}
+
+public static class Signals
+{
+    public const int SIGINT = 2;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+}

@@ -1,0 +1,294 @@
+using System.Diagnostics;
+using Finqware.AppHost.Infrastructure;
+
+namespace Finqware.AppHost.Hosting;
+
+/// <summary>
+/// A .NET project of the repository, launched from its build output (<c>dotnet exec bin/{Configuration}/net10.0/X.dll</c>)
+/// in its own process group on a loopback port, healthy when <c>/health</c> answers 200. When it exits on its own,
+/// it is restarted with exponential backoff (1 s, 2 s, 4 s … 30 s); the restart count shows on the dashboard.
+/// </summary>
+public sealed class ProjectResource(string name, string projectPath) : Resource(name, "project")
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private readonly Dictionary<string, string?> extraEnvironment = [];
+    private readonly List<ProjectResource> proxied = [];
+    private readonly Lock gate = new();
+    private ChildProcess? process;
+    private HostContext? context;
+    private bool stopRequested;
+    private int consecutiveFailures;
+    private CancellationTokenSource lifetime = new();
+
+    /// <summary>Path of the .csproj, relative to the AppHost project folder (as in Aspire) or absolute.</summary>
+    public string ProjectPath { get; } = projectPath;
+
+    public int? FixedPort { get; set; }
+
+    public int Port { get; private set; }
+
+    public string Url => $"http://127.0.0.1:{Port}";
+
+    public override IReadOnlyList<string> Endpoints => Port == 0 ? [] : [Url];
+
+    public override IEnumerable<int> ProcessGroups => process is { HasExited: false } p ? [p.ProcessGroup] : [];
+
+    /// <summary>The environment of the last start (for the dashboard and the tests).</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; private set; } = new Dictionary<string, string?>();
+
+    public ProjectResource WithReference(Resource resource)
+    {
+        References.Add(resource);
+        return this;
+    }
+
+    public ProjectResource WaitFor(Resource resource)
+    {
+        WaitsFor.Add(resource);
+        return this;
+    }
+
+    public ProjectResource WithHttpEndpoint(int port)
+    {
+        FixedPort = port;
+        return this;
+    }
+
+    public ProjectResource WithEnvironment(string key, string? value)
+    {
+        extraEnvironment[key] = value;
+        return this;
+    }
+
+    /// <summary>Makes this project (the gateway) a reverse proxy to <paramref name="projects"/>: one YARP cluster each.</summary>
+    public ProjectResource WithReverseProxyTo(params ProjectResource[] projects)
+    {
+        foreach (var project in projects)
+        {
+            proxied.Add(project);
+            WithReference(project);
+        }
+
+        return this;
+    }
+
+    public override void AddReferenceEnvironment(IDictionary<string, string?> environment) =>
+        environment[ResourceEnvironment.ServiceEndpoint(Name)] = Url;
+
+    /// <summary>The environment this project is started with: defaults, then references, then explicit values.</summary>
+    public Dictionary<string, string?> BuildEnvironment(FinqwareHostOptions options)
+    {
+        var environment = new Dictionary<string, string?>();
+        ResourceEnvironment.AddProjectDefaults(environment, Name, Url, options.HostingEnvironment, options.OtlpEndpoint);
+        foreach (var reference in References)
+        {
+            reference.AddReferenceEnvironment(environment);
+        }
+
+        foreach (var project in proxied)
+        {
+            environment[ResourceEnvironment.ReverseProxyDestination(project.Name)] = project.Url;
+        }
+
+        foreach (var (key, value) in extraEnvironment)
+        {
+            environment[key] = value;
+        }
+
+        return environment;
+    }
+
+    public string ProjectDirectory(FinqwareHostOptions options) => Path.GetDirectoryName(Path.IsPathRooted(ProjectPath)
+        ? ProjectPath
+        : Path.GetFullPath(Path.Combine(options.RepositoryRoot, "AppHost", ProjectPath)))!;
+
+    public string ResolveAssembly(FinqwareHostOptions options) => Path.Combine(
+        ProjectDirectory(options), "bin", options.BuildConfiguration, "net10.0", Path.GetFileNameWithoutExtension(ProjectPath) + ".dll");
+
+    public void AssignPort(FinqwareHostOptions options)
+    {
+        if (Port == 0)
+        {
+            Port = FixedPort is { } port && !options.RandomPorts ? port : Ports.Free();
+            Ports.Reserve(Port);
+        }
+    }
+
+    public override async Task StartAsync(HostContext hostContext, CancellationToken cancellationToken)
+    {
+        context = hostContext;
+        stopRequested = false;
+        lifetime = new CancellationTokenSource();
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            Launch();
+            await WaitHealthyAsync(cancellationToken);
+            context.Say($"{Name} ready in {Elapsed(watch)} at {Url}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            MarkFailed(ex);
+            throw;
+        }
+
+        _ = SuperviseAsync(lifetime.Token);
+    }
+
+    public override async Task StopAsync()
+    {
+        ChildProcess? running;
+        lock (gate)
+        {
+            stopRequested = true;
+            running = process;
+        }
+
+        await lifetime.CancelAsync();
+        if (running is not null)
+        {
+            State = ResourceState.Stopping;
+            await running.StopAsync(TimeSpan.FromSeconds(10));
+            context?.Pids.Forget(Name);
+        }
+
+        State = ResourceState.Stopped;
+        Health = ResourceHealth.Unknown;
+        Pid = null;
+    }
+
+    /// <summary>Starts a stopped project again (a dashboard action).</summary>
+    public Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        ResetReady();
+        return StartAsync(context!, cancellationToken);
+    }
+
+    /// <summary>Stop then start again (a dashboard action); counts as a restart.</summary>
+    public async Task RestartAsync(CancellationToken cancellationToken)
+    {
+        await StopAsync();
+        RestartCount++;
+        ResetReady();
+        await StartAsync(context!, cancellationToken);
+    }
+
+    public override async Task CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        if (State is not (ResourceState.Running or ResourceState.Starting))
+        {
+            return;
+        }
+
+        Health = await IsHealthyAsync(cancellationToken) ? ResourceHealth.Healthy : ResourceHealth.Unhealthy;
+    }
+
+    private void Launch()
+    {
+        var options = context!.Options;
+        var assembly = ResolveAssembly(options);
+        if (!File.Exists(assembly))
+        {
+            throw new FileNotFoundException(
+                $"{Name}: {assembly} is not built. Build the solution first (./run.sh does: dotnet build Finqware.sln).");
+        }
+
+        Environment = BuildEnvironment(options);
+        State = ResourceState.Starting;
+        Health = ResourceHealth.Unknown;
+        lock (gate)
+        {
+            process = ChildProcess.Start("dotnet", ["exec", assembly], ProjectDirectory(options), Environment, Logs.Append);
+        }
+
+        Pid = process.Pid;
+        StartedAt = DateTimeOffset.UtcNow;
+        context.Pids.Record(Name, process.ProcessGroup);
+        Logs.Append($"started pid {process.Pid}: dotnet exec {assembly}", false);
+    }
+
+    private async Task WaitHealthyAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + context!.Options.StartTimeout;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (process!.HasExited)
+            {
+                throw new InvalidOperationException($"{Name} exited with code {await process.Exited} while starting; see its console log.");
+            }
+
+            if (await IsHealthyAsync(cancellationToken))
+            {
+                MarkReady();
+                consecutiveFailures = 0;
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{Name} did not report healthy at {Url}/health within {context.Options.StartTimeout.TotalSeconds:0} s.");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await Http.GetAsync(new Uri($"{Url}/health"), cancellationToken);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Restarts the project with backoff whenever it exits on its own, until the host stops it.</summary>
+    private async Task SuperviseAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var running = process!;
+            await Task.WhenAny(running.Exited, Task.Delay(Timeout.Infinite, cancellationToken));
+            if (cancellationToken.IsCancellationRequested || stopRequested)
+            {
+                return;
+            }
+
+            var code = await running.Exited;
+            State = ResourceState.Exited;
+            Health = ResourceHealth.Unhealthy;
+            LastError = $"exited with code {code}";
+            var backoff = TimeSpan.FromSeconds(Math.Min(30, Math.Pow(2, consecutiveFailures)));
+            consecutiveFailures++;
+            context!.Say($"{Name} exited (code {code}); restarting in {backoff.TotalSeconds:0} s");
+            Logs.Append($"exited with code {code}; restarting in {backoff.TotalSeconds:0} s", true);
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (cancellationToken.IsCancellationRequested || stopRequested)
+            {
+                return;
+            }
+
+            RestartCount++;
+            try
+            {
+                Launch();
+                await WaitHealthyAsync(cancellationToken);
+                context.Say($"{Name} restarted (restart #{RestartCount})");
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LastError = ex.Message;
+                Logs.Append(ex.Message, true);
+                if (process is { HasExited: false } stuck)
+                {
+                    await stuck.StopAsync(TimeSpan.FromSeconds(5));
+                }
+            }
+        }
+    }
+}
