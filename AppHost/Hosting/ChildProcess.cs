@@ -109,9 +109,39 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public static bool SignalGroup(int processGroup, int signal) => processGroup > 1 && Kill(-processGroup, signal) == 0;
 
-    public static bool IsAlive(int pid) => pid > 1 && Kill(pid, 0) == 0;
+    /// <summary>True while <paramref name="pid"/> runs (a zombie waiting to be reaped does not count).</summary>
+    public static bool IsAlive(int pid) => pid > 1 && Kill(pid, 0) == 0 && ReadStat(pid) is { State: not 'Z' and not 'X' };
 
-    public static bool GroupIsAlive(int processGroup) => processGroup > 1 && Kill(-processGroup, 0) == 0;
+    /// <summary>True while any process of the group runs (zombies do not count).</summary>
+    public static bool GroupIsAlive(int processGroup) =>
+        processGroup > 1 && Kill(-processGroup, 0) == 0 && MembersOf(processGroup).Any();
+
+    /// <summary>Running (non-zombie) pids whose process group is <paramref name="processGroup"/>.</summary>
+    public static IEnumerable<int> MembersOf(int processGroup)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && ReadStat(pid) is { } stat
+                && stat.Group == processGroup && stat.State is not 'Z' and not 'X')
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    private static (char State, int Group)? ReadStat(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return (fields[0][0], int.Parse(fields[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
 
     private static int SafeExitCode(Process process)
     {

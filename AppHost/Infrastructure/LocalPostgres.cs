@@ -196,6 +196,11 @@ public sealed class LocalPostgres : IAsyncDisposable
 
     private static bool EveryAncestorIsEnterableByOthers(string path)
     {
+        if (OperatingSystem.IsWindows())
+        {
+            return true;
+        }
+
         for (var dir = Path.GetDirectoryName(path); !string.IsNullOrEmpty(dir); dir = Path.GetDirectoryName(dir))
         {
             if (Directory.Exists(dir) && (File.GetUnixFileMode(dir) & UnixFileMode.OtherExecute) == 0)

@@ -1,0 +1,113 @@
+using Finqware.AppHost;
+using Finqware.AppHost.Hosting;
+
+namespace Finqware.AppHost.Tests;
+
+/// <summary>References become exactly the environment variables of DESIGN.md §6 (Aspire's conventions).</summary>
+public sealed class ResourceModelTests
+{
+    private static FinqwareHostBuilder Declared()
+    {
+        var options = new FinqwareHostOptions
+        {
+            RepositoryRoot = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!,
+            StateDirectory = Path.GetTempPath(),
+            ExternalPostgres = "Host=db.internal;Port=5433;Username=finq;Password=s3cret",
+            ExternalMessaging = "amqp://finq:s3cret@mq.internal:5673",
+        };
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.AssignPort(options);
+        }
+
+        return builder;
+    }
+
+    private static ProjectResource Project(FinqwareHostBuilder builder, string name) =>
+        builder.Resources.OfType<ProjectResource>().Single(p => p.Name == name);
+
+    [Fact]
+    public void Declares_the_infrastructure_the_databases_the_services_and_the_gateway()
+    {
+        var names = Declared().Resources.Select(r => r.Name).ToList();
+
+        Assert.Equal(
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "gateway"],
+            names);
+    }
+
+    [Fact]
+    public void A_service_gets_its_database_the_broker_and_its_references_and_nothing_else()
+    {
+        var builder = Declared();
+        var sessions = Project(builder, "sessions");
+        var environment = sessions.BuildEnvironment(builder.Options);
+
+        Assert.Equal("Host=db.internal;Port=5433;Username=finq;Password=s3cret;Database=sessiondb", environment["ConnectionStrings__sessiondb"]);
+        Assert.Equal("amqp://finq:s3cret@mq.internal:5673", environment["ConnectionStrings__messaging"]);
+        Assert.Equal(Project(builder, "catalog").Url, environment["services__catalog__http__0"]);
+        Assert.Equal(Project(builder, "tenants").Url, environment["services__tenants__http__0"]);
+        Assert.Equal(sessions.Url, environment["ASPNETCORE_URLS"]);
+        Assert.Equal("sessions", environment["OTEL_SERVICE_NAME"]);
+        Assert.StartsWith("service.instance.id=", environment["OTEL_RESOURCE_ATTRIBUTES"], StringComparison.Ordinal);
+        Assert.Equal("Development", environment["ASPNETCORE_ENVIRONMENT"]);
+        Assert.False(environment.ContainsKey("ConnectionStrings__catalogdb"));
+        Assert.False(environment.ContainsKey("ConnectionStrings__tenantdb"));
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ReverseProxy__", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_gateway_gets_one_yarp_cluster_destination_per_service_on_port_5080()
+    {
+        var builder = Declared();
+        var gateway = Project(builder, "gateway");
+        var environment = gateway.BuildEnvironment(builder.Options);
+
+        Assert.Equal(5080, gateway.Port);
+        foreach (var service in new[] { "catalog", "tenants", "sessions" })
+        {
+            Assert.Equal(Project(builder, service).Url, environment[$"ReverseProxy__Clusters__{service}__Destinations__d1__Address"]);
+            Assert.Equal(Project(builder, service).Url, environment[$"services__{service}__http__0"]);
+        }
+
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Random_ports_leave_the_fixed_gateway_port_alone_and_never_repeat()
+    {
+        var options = new FinqwareHostOptions
+        {
+            RepositoryRoot = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!,
+            StateDirectory = Path.GetTempPath(),
+            RandomPorts = true,
+        };
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        var projects = builder.Resources.OfType<ProjectResource>().ToList();
+        projects.ForEach(p => p.AssignPort(options));
+
+        Assert.DoesNotContain(projects, p => p.Port == 5080);
+        Assert.Equal(projects.Count, projects.Select(p => p.Port).Distinct().Count());
+    }
+
+    [Fact]
+    public void Projects_are_launched_from_the_build_output_of_the_apphosts_configuration()
+    {
+        var builder = Declared();
+        var catalog = Project(builder, "catalog");
+
+        var assembly = catalog.ResolveAssembly(builder.Options);
+
+        Assert.EndsWith(Path.Combine("CatalogService", "bin", builder.Options.BuildConfiguration, "net10.0", "CatalogService.dll"), assembly, StringComparison.Ordinal);
+        Assert.True(File.Exists(assembly), $"{assembly} should be built with the solution");
+    }
+
+    [Fact]
+    public void Duplicate_names_are_refused()
+    {
+        var builder = Declared();
+
+        Assert.Throws<InvalidOperationException>(() => builder.AddProject("catalog", "../CatalogService/CatalogService.csproj"));
+    }
+}
