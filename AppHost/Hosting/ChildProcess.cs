@@ -109,6 +109,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
     public static bool SignalGroup(int processGroup, int signal) => processGroup > 1 && Kill(-processGroup, signal) == 0;
 
+    public static bool Signal(int pid, int signal) => pid > 1 && Kill(pid, signal) == 0;
+
     /// <summary>True while <paramref name="pid"/> runs (a zombie waiting to be reaped does not count).</summary>
     public static bool IsAlive(int pid) => pid > 1 && Kill(pid, 0) == 0 && ReadStat(pid) is { State: not 'Z' and not 'X' };
 

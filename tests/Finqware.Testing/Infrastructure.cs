@@ -39,6 +39,23 @@ public static class TestInfrastructure
         }
     }
 
+    public static void DeleteQuietly(string? path)
+    {
+        try
+        {
+            if (path is not null && Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>A fresh folder under the system temp directory, removed by the caller.</summary>
     public static string TempDirectory(string prefix)
     {
@@ -96,7 +113,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
         if (local is not null)
         {
             await local.StopAsync();
-            DeleteQuietly(local.Folder);
+            TestInfrastructure.DeleteQuietly(local.Folder);
         }
 
         if (container is not null)
@@ -104,24 +121,7 @@ public sealed class PostgresServerFixture : IAsyncLifetime
             await container.DisposeAsync();
         }
 
-        DeleteQuietly(folder);
-    }
-
-    internal static void DeleteQuietly(string? path)
-    {
-        try
-        {
-            if (path is not null && Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        TestInfrastructure.DeleteQuietly(folder);
     }
 }
 
@@ -219,6 +219,6 @@ public sealed class RabbitMqFixture : IAsyncLifetime
             await container.DisposeAsync();
         }
 
-        PostgresServerFixture.DeleteQuietly(folder);
+        TestInfrastructure.DeleteQuietly(folder);
     }
 }

@@ -1,0 +1,55 @@
+using Finqware.AppHost;
+using Finqware.AppHost.Hosting;
+using Xunit;
+
+namespace Finqware.Testing;
+
+/// <summary>
+/// The whole system, booted through the AppHost library exactly as <c>./run.sh</c> declares it, on free ports with
+/// its own state directory and throwaway (fsync-off) infrastructure. Share it per assembly with
+/// <c>[assembly: AssemblyFixture(typeof(SystemFixture))]</c>.
+/// </summary>
+public sealed class SystemFixture : IAsyncLifetime
+{
+    private string? stateDirectory;
+
+    public FinqwareHost Host { get; private set; } = null!;
+
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public HttpClient Dashboard { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        stateDirectory = TestInfrastructure.TempDirectory("system");
+        var options = new FinqwareHostOptions
+        {
+            RepositoryRoot = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)
+                ?? throw new InvalidOperationException("Finqware.sln not found above the test assembly."),
+            StateDirectory = stateDirectory,
+            RandomPorts = true,
+            FastInfrastructure = true,
+            ExternalPostgres = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
+            ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
+        };
+        Host = AppModel.Declare(FinqwareHost.CreateBuilder(options)).Build();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await Host.StartAsync(timeout.Token);
+        Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
+        Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Gateway?.Dispose();
+        Dashboard?.Dispose();
+        if (Host is not null)
+        {
+            await Host.DisposeAsync();
+        }
+
+        TestInfrastructure.DeleteQuietly(stateDirectory);
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+}
