@@ -1,4 +1,6 @@
 using Finqware.TenantService.Servicers;
+using Finqware.TenantService.Tenants;
+using Finqware.TenantService.Tokens;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -6,6 +8,14 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
 app.MapServiceOpenApi();
 app.MapServicersApi();
+app.MapAuthApi();
+app.MapTenantsApi();
+app.MapOAuthApi();
 app.Run();
+
+public partial class Program;

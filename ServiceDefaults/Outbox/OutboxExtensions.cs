@@ -66,4 +66,7 @@ public sealed class OutboxOptions
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     public int BatchSize { get; set; } = 100;
+
+    /// <summary>Run the relay in this process (tests turn it off to play a process that dies right after its commit).</summary>
+    public bool RelayEnabled { get; set; } = true;
 }

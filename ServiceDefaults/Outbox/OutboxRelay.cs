@@ -106,6 +106,11 @@ internal sealed partial class OutboxRelay<TContext>(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.RelayEnabled)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             int published;

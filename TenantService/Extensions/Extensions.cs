@@ -1,5 +1,8 @@
+using Finqware.TenantService.Catalog;
 using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Servicers;
+using Finqware.TenantService.Tenants;
+using Finqware.TenantService.Tokens;
 using Microsoft.AspNetCore.Identity;
 
 namespace Microsoft.Extensions.Hosting;
@@ -13,6 +16,18 @@ public static class TenantServiceExtensions
         builder.AddServiceDatabase<TenantDbContext>("tenantdb");
         builder.AddMessaging();
         builder.AddOutboxRelay<TenantDbContext>();
+
+        builder.Services.AddOptions<TokenIssuingOptions>().BindConfiguration(TokenIssuingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section);
+        builder.Services.AddOptions<KeyRotationOptions>().BindConfiguration(KeyRotationOptions.Section);
+        builder.Services.AddSingleton<SigningKeyStore>();
+        builder.Services.AddHostedService<SigningKeyInitializer>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.AddTokenAuthentication();
+        builder.AddEdgeRateLimits();
+
+        builder.Services.AddHttpClient<ICatalogClient, HttpCatalogClient>(http => http.BaseAddress = new Uri("http://catalog"));
+
         builder.AddServiceOpenApi("Finqware Tenants API", "Servicers, their users and tenant apps, tenant credentials and OAuth 2.0 tokens.");
         return builder;
     }

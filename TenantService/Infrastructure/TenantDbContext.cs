@@ -1,5 +1,7 @@
 using Finqware.ServiceDefaults.Outbox;
 using Finqware.TenantService.Servicers;
+using Finqware.TenantService.Tenants;
+using Finqware.TenantService.Tokens;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.TenantService.Infrastructure;
@@ -9,6 +11,12 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
     public DbSet<Servicer> Servicers => Set<Servicer>();
 
     public DbSet<ServicerUser> ServicerUsers => Set<ServicerUser>();
+
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+
+    public DbSet<TenantKey> TenantKeys => Set<TenantKey>();
+
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -28,6 +36,35 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             entity.HasIndex(u => u.NormalizedEmail).IsUnique();
             entity.Property(u => u.Role).HasMaxLength(16);
             entity.HasOne<Servicer>().WithMany().HasForeignKey(u => u.ServicerId);
+        });
+        modelBuilder.Entity<Tenant>(entity =>
+        {
+            entity.ToTable("tenants");
+            entity.HasKey(t => t.ClientId);
+            entity.Property(t => t.ClientId).HasMaxLength(64);
+            entity.Property(t => t.Name).HasMaxLength(200);
+            entity.Property(t => t.Environment).HasMaxLength(16);
+            entity.Property(t => t.Status).HasMaxLength(16);
+            entity.Property(t => t.WebhookUrl).HasMaxLength(2048);
+            entity.Property(t => t.Version).IsConcurrencyToken();
+            entity.HasIndex(t => t.ServicerId);
+            entity.HasOne<Servicer>().WithMany().HasForeignKey(t => t.ServicerId);
+            entity.HasMany(t => t.Keys).WithOne().HasForeignKey(k => k.ClientId);
+        });
+        modelBuilder.Entity<TenantKey>(entity =>
+        {
+            entity.ToTable("tenant_keys");
+            entity.HasKey(k => k.Id);
+            entity.Property(k => k.Kind).HasMaxLength(16);
+            entity.Property(k => k.Hash).HasMaxLength(64).IsFixedLength();
+            entity.HasIndex(k => new { k.ClientId, k.Kind });
+        });
+        modelBuilder.Entity<SigningKey>(entity =>
+        {
+            entity.ToTable("signing_keys");
+            entity.HasKey(k => k.Kid);
+            entity.Property(k => k.Kid).HasMaxLength(32);
+            entity.Property(k => k.Algorithm).HasMaxLength(16);
         });
         modelBuilder.AddOutboxAndInbox();
     }

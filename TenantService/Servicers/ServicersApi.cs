@@ -49,17 +49,42 @@ public static class ServicersApi
         user.PasswordHash = hasher.HashPassword(user, request.Password!);
         db.Servicers.Add(servicer);
         db.ServicerUsers.Add(user);
-        try
+        if (!await TrySaveUniqueEmailAsync(db, cancellationToken))
         {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            return ApiProblems.Conflict("EMAIL_ALREADY_REGISTERED", "This email is already registered.",
-                "Log in with POST /auth/token, or sign up with another email.");
+            return EmailTaken();
         }
 
         return TypedResults.Created($"/servicers/{servicer.Id}", new SignUpResponse(servicer.Id, user.Id));
+    }
+
+    /// <summary>Saves; false when the email is already registered (the unique index decides, so races are safe).</summary>
+    internal static async Task<bool> TrySaveUniqueEmailAsync(TenantDbContext db, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return false;
+        }
+    }
+
+    internal static ProblemHttpResult EmailTaken() => ApiProblems.Conflict("EMAIL_ALREADY_REGISTERED", "This email is already registered.",
+        "Log in with POST /auth/token, or use another email.");
+
+    internal static void ValidateCredentials(string? email, string? password, Dictionary<string, string[]> errors)
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || !MailAddress.TryCreate(email.Trim(), out _))
+        {
+            errors["email"] = ["A valid email address is required."];
+        }
+
+        if (password is null || password.Length < MinPasswordLength || password.Length > 256)
+        {
+            errors["password"] = [$"Between {MinPasswordLength} and 256 characters."];
+        }
     }
 
     private static Dictionary<string, string[]> Validate(SignUpRequest request)
@@ -75,16 +100,7 @@ public static class ServicersApi
             errors["kind"] = ["Must be one of bank, insurer, fintech."];
         }
 
-        if (string.IsNullOrWhiteSpace(request.Email) || request.Email.Length > 254 || !MailAddress.TryCreate(request.Email.Trim(), out _))
-        {
-            errors["email"] = ["A valid email address is required."];
-        }
-
-        if (request.Password is null || request.Password.Length < MinPasswordLength || request.Password.Length > 256)
-        {
-            errors["password"] = [$"Between {MinPasswordLength} and 256 characters."];
-        }
-
+        ValidateCredentials(request.Email, request.Password, errors);
         return errors;
     }
 }

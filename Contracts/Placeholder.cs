@@ -1,1 +1,0 @@
-namespace Finqware.Contracts; internal static class Placeholder;

@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Finqware.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Finqware.TenantService.Tests;
+
+/// <summary>
+/// TenantService in-process on its own database and virtual host of the real servers, with a small real catalog
+/// on a loopback port, a controllable clock, every log line captured, and a bus listening to its events.
+/// </summary>
+public sealed class TenantServiceHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> factory;
+
+    private TenantServiceHost(WebApplicationFactory<Program> factory, string database, string broker)
+    {
+        this.factory = factory;
+        Database = database;
+        Broker = broker;
+    }
+
+    public string Database { get; }
+
+    public string Broker { get; }
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public IServiceProvider Services => factory.Services;
+
+    public static async Task<TenantServiceHost> StartAsync(
+        PostgresServerFixture postgres,
+        RabbitMqFixture rabbit,
+        FakeCatalog catalog,
+        Dictionary<string, string?>? settings = null,
+        string? database = null,
+        string? broker = null)
+    {
+        database ??= await postgres.CreateDatabaseAsync("tenants");
+        broker ??= await rabbit.CreateVirtualHostAsync("tenants");
+        TenantServiceHost? host = null;
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Development");
+            web.UseSetting("ConnectionStrings:tenantdb", database);
+            web.UseSetting("ConnectionStrings:messaging", broker);
+            web.UseSetting("services:catalog:http:0", catalog.Url);
+            web.UseSetting("Outbox:PollInterval", "00:00:00.200");
+            foreach (var (key, value) in settings ?? [])
+            {
+                web.UseSetting(key, value);
+            }
+
+            web.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(line => host!.Logs.Enqueue(line))));
+            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(host!.Clock));
+        });
+        host = new TenantServiceHost(factory, database, broker);
+        host.Client = factory.CreateClient();
+        await host.Client.GetAsync(new Uri("/health", UriKind.Relative));
+        return host;
+    }
+
+    public async Task<JsonElement> PostJsonAsync(string path, object body, string? token = null, int expectStatus = 200)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == expectStatus, $"POST {path}: expected {expectStatus}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text);
+    }
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token = null, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return await Client.SendAsync(request);
+    }
+
+    /// <summary>Signs up a servicer and logs its admin in; returns (servicer_id, portal token).</summary>
+    public async Task<(string ServicerId, string Token)> NewServicerAsync(string? email = null)
+    {
+        email ??= $"admin-{Guid.NewGuid():N}@example.com";
+        var signUp = await PostJsonAsync("/servicers", new { name = "Acme", kind = "fintech", email, password = TestPassword }, expectStatus: 201);
+        var login = await PostJsonAsync("/auth/token", new { email, password = TestPassword });
+        return (signUp.GetProperty("servicer_id").GetString()!, login.GetProperty("access_token").GetString()!);
+    }
+
+    public async Task<JsonElement> NewTenantAsync(string servicerId, string token, params string[] skills) =>
+        await PostJsonAsync($"/servicers/{servicerId}/tenants", new { name = "Wallet", environment = "sandbox", skills }, token, 201);
+
+    public async Task<HttpResponseMessage> RequestTokenAsync(string clientId, string secret, bool basic = false)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/oauth/token");
+        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials" };
+        if (basic)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(clientId)}:{Uri.EscapeDataString(secret)}")));
+        }
+        else
+        {
+            form["client_id"] = clientId;
+            form["client_secret"] = secret;
+        }
+
+        request.Content = new FormUrlEncodedContent(form);
+        return await Client.SendAsync(request);
+    }
+
+    public const string TestPassword = "correct horse battery staple";
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await factory.DisposeAsync();
+    }
+
+    private sealed class CapturingLoggerProvider(Action<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new Capturing(categoryName, sink);
+
+        public void Dispose()
+        {
+        }
+
+        private sealed class Capturing(string category, Action<string> sink) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => true;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+                sink($"{logLevel} {category}: {formatter(state, exception)} {values} {exception}");
+            }
+        }
+    }
+}
+
+/// <summary>A real HTTP server on a loopback port that answers GET /skills/{id} like CatalogService does.</summary>
+public sealed class FakeCatalog : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private FakeCatalog(WebApplication app, string url)
+    {
+        this.app = app;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public static readonly Dictionary<string, string> Skills = new()
+    {
+        ["xyz_aisp_sbx_#1.0"] = "sandbox",
+        ["xyz_sbx_#3.0"] = "sandbox",
+        ["xyz_aisp_#1.0"] = "production",
+    };
+
+    public static async Task<FakeCatalog> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapGet("/skills/{id}", (string id) => Skills.TryGetValue(id, out var flavor)
+            ? Results.Json(new Dictionary<string, string> { ["skill_id"] = id, ["flavor"] = flavor, ["type"] = "aisp", ["status"] = "AVAILABLE" })
+            : Results.Json(new Dictionary<string, string> { ["code"] = "SKILL_NOT_FOUND" }, statusCode: 404));
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new FakeCatalog(app, url);
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
+
+/// <summary>A real bus on the test's virtual host that records the tenant events TenantService publishes.</summary>
+public sealed class EventRecorder : IAsyncDisposable
+{
+    private readonly IBusControl bus;
+
+    private EventRecorder(IBusControl bus) => this.bus = bus;
+
+    public ConcurrentQueue<Contracts.Tenants.TenantUpserted> Upserted { get; } = new();
+
+    public ConcurrentQueue<Contracts.Tenants.TenantRemoved> Removed { get; } = new();
+
+    public static async Task<EventRecorder> StartAsync(string broker)
+    {
+        EventRecorder? recorder = null;
+        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(broker);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
+            {
+                h.Username(address.Username);
+                h.Password(address.Password);
+            });
+            rabbit.ReceiveEndpoint("test-tenant-events", endpoint =>
+            {
+                endpoint.Handler<Contracts.Tenants.TenantUpserted>(context =>
+                {
+                    recorder!.Upserted.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+                endpoint.Handler<Contracts.Tenants.TenantRemoved>(context =>
+                {
+                    recorder!.Removed.Enqueue(context.Message);
+                    return Task.CompletedTask;
+                });
+            });
+        });
+        recorder = new EventRecorder(bus);
+        await bus.StartAsync();
+        return recorder;
+    }
+
+    public async ValueTask DisposeAsync() => await bus.StopAsync();
+}
