@@ -265,8 +265,8 @@ public static class TenantsApi
 
         var value = Secrets.NewValue(kind);
         var fresh = NewKey(tenant.ClientId, kind, value, now);
-        db.TenantKeys.Add(fresh);
-        tenant.Keys.Add(fresh);
+        db.TenantKeys.Add(fresh); // fix-up also adds it to tenant.Keys
+
         Publish(db, tenant, now);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(new KeyResponse(kind, value, grace > TimeSpan.Zero ? now + grace : null));
