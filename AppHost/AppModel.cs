@@ -20,7 +20,8 @@ public static class AppModel
             .WithReference(catalogDb).WithReference(messaging);
 
         var tenants = app.AddProject("tenants", "../TenantService/TenantService.csproj")
-            .WithReference(tenantDb).WithReference(messaging).WithReference(catalog);
+            .WithReference(tenantDb).WithReference(messaging).WithReference(catalog)
+            .WithGeneratedSecret("Tokens__KeyEncryptionKey", "token-key-encryption-key");
 
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants);
@@ -30,6 +31,7 @@ public static class AppModel
             .WithReverseProxyTo(catalog, tenants, sessions)
             .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);
 
+        app.OnStarted(SandboxDemo.EnsureAsync);
         return app;
     }
 }

@@ -35,5 +35,6 @@ ensure_prereqs() {
      && [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
     apt_install rabbitmq-server
   fi
+  command -v curl >/dev/null 2>&1 || apt_install curl
   # Debian's packages may start system-wide servers; Finqware runs its own on free ports and leaves those alone.
 }

@@ -10,6 +10,7 @@ namespace Finqware.AppHost.Hosting;
 public sealed class FinqwareHostBuilder(FinqwareHostOptions options)
 {
     private readonly List<Resource> resources = [];
+    private readonly List<Func<FinqwareHost, CancellationToken, Task<string?>>> started = [];
 
     public FinqwareHostOptions Options { get; } = options;
 
@@ -21,7 +22,14 @@ public sealed class FinqwareHostBuilder(FinqwareHostOptions options)
 
     public ProjectResource AddProject(string name, string projectPath) => Add(new ProjectResource(name, projectPath));
 
-    public FinqwareHost Build() => new(Options, resources);
+    /// <summary>Work to do once everything is up (before the banner), such as provisioning the sandbox demo tenant.</summary>
+    public FinqwareHostBuilder OnStarted(Func<FinqwareHost, CancellationToken, Task<string?>> callback)
+    {
+        started.Add(callback);
+        return this;
+    }
+
+    public FinqwareHost Build() => new(Options, resources, started);
 
     private T Add<T>(T resource) where T : Resource
     {
@@ -50,10 +58,14 @@ public sealed class FinqwareHost : IAsyncDisposable
     private Task? healthLoop;
     private int stopped;
 
-    internal FinqwareHost(FinqwareHostOptions options, List<Resource> resources)
+    private readonly List<Func<FinqwareHost, CancellationToken, Task<string?>>> onStarted;
+    private readonly List<string> notes = [];
+
+    internal FinqwareHost(FinqwareHostOptions options, List<Resource> resources, List<Func<FinqwareHost, CancellationToken, Task<string?>>> onStarted)
     {
         Options = options;
         this.resources = resources;
+        this.onStarted = onStarted;
         pids = new PidRegistry(Path.Combine(options.StateDirectory, "pids"));
         say = line => Console.WriteLine($"[apphost] {line}");
     }
@@ -121,6 +133,21 @@ public sealed class FinqwareHost : IAsyncDisposable
         }
 
         healthLoop = HealthLoopAsync(lifetime.Token);
+        foreach (var callback in onStarted)
+        {
+            try
+            {
+                if (await callback(this, linked.Token) is { } note)
+                {
+                    notes.Add(note);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                notes.Add($"(a start-up step failed: {ex.Message})");
+            }
+        }
+
         await WriteEndpointsFileAsync();
         PrintBanner(watch);
     }
@@ -270,6 +297,11 @@ public sealed class FinqwareHost : IAsyncDisposable
             File.Delete(file);
         }
 
+        if (Directory.Exists(LocalSecrets.Directory(Options.StateDirectory)))
+        {
+            Directory.Delete(LocalSecrets.Directory(Options.StateDirectory), recursive: true);
+        }
+
         say("--fresh: deleted the local data under " + Options.StateDirectory);
     }
 
@@ -304,6 +336,13 @@ public sealed class FinqwareHost : IAsyncDisposable
             Console.WriteLine($"  RabbitMQ    {RabbitMqManagementUrl} (guest / guest)");
         }
 
+        foreach (var note in notes)
+        {
+            Console.WriteLine();
+            Console.WriteLine(note);
+        }
+
+        Console.WriteLine();
         Console.WriteLine("Press Ctrl+C to stop everything.");
         Console.WriteLine();
     }

@@ -13,6 +13,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, string?> extraEnvironment = [];
     private readonly List<ProjectResource> proxied = [];
+    private readonly Dictionary<string, string> generatedSecrets = [];
     private readonly Lock gate = new();
     private ChildProcess? process;
     private HostContext? context;
@@ -60,6 +61,16 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         return this;
     }
 
+    /// <summary>
+    /// Sets <paramref name="key"/> to a random secret (base64 of 32 bytes) generated on first start and kept under
+    /// the state directory's <c>secrets/</c>, so it survives restarts; <c>--fresh</c> drops it with the data it protects.
+    /// </summary>
+    public ProjectResource WithGeneratedSecret(string key, string secretName)
+    {
+        generatedSecrets[key] = secretName;
+        return this;
+    }
+
     /// <summary>Makes this project (the gateway) a reverse proxy to <paramref name="projects"/>: one YARP cluster each.</summary>
     public ProjectResource WithReverseProxyTo(params ProjectResource[] projects)
     {
@@ -93,6 +104,11 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         foreach (var (key, value) in extraEnvironment)
         {
             environment[key] = value;
+        }
+
+        foreach (var (key, secretName) in generatedSecrets)
+        {
+            environment[key] = LocalSecrets.GetOrCreate(options.StateDirectory, secretName);
         }
 
         return environment;
