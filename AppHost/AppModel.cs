@@ -26,6 +26,11 @@ public static class AppModel
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants);
 
+        // Skill connectors: independently deployed workers, one process each, with a database of their own.
+        app.AddProject("example-connector", "../SkillConnectors/ExampleConnector/ExampleConnector.csproj")
+            .WithReference(postgres.AddDatabase("exampleconnectordb"), "connectordb")
+            .WithReference(messaging).WithReference(sessions);
+
         app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)
             .WithReverseProxyTo(catalog, tenants, sessions)

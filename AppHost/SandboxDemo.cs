@@ -33,7 +33,7 @@ public static class SandboxDemo
         using var http = new HttpClient { BaseAddress = new Uri(host.GatewayUrl), Timeout = TimeSpan.FromSeconds(30) };
         var path = Path.Combine(host.Options.StateDirectory, FileName);
         var demo = File.Exists(path) ? JsonSerializer.Deserialize<DemoTenant>(await File.ReadAllTextAsync(path, cancellationToken), Json) : null;
-        var skills = await AvailableSandboxSkillsAsync(http, cancellationToken);
+        var skills = await SettledSandboxSkillsAsync(http, cancellationToken);
 
         string? portal = null;
         if (demo is not null)
@@ -83,6 +83,26 @@ public static class SandboxDemo
             Get an API token:
               curl -s -u '{demo.ClientId}:{demo.ClientSecret}' -d grant_type=client_credentials {gateway}/oauth/token
             """;
+    }
+
+    /// <summary>Connectors announce themselves as they start: wait (up to 5 s) until the list stops growing.</summary>
+    private static async Task<List<string>> SettledSandboxSkillsAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var skills = await AvailableSandboxSkillsAsync(http, cancellationToken);
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var stableSince = DateTime.UtcNow;
+        while (DateTime.UtcNow < deadline && DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1.5))
+        {
+            await Task.Delay(250, cancellationToken);
+            var now = await AvailableSandboxSkillsAsync(http, cancellationToken);
+            if (now.Count != skills.Count)
+            {
+                skills = now;
+                stableSince = DateTime.UtcNow;
+            }
+        }
+
+        return skills;
     }
 
     private static async Task<List<string>> AvailableSandboxSkillsAsync(HttpClient http, CancellationToken cancellationToken)

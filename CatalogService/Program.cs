@@ -9,3 +9,4 @@ app.MapDefaultEndpoints();
 app.MapServiceOpenApi();
 app.MapSkillsApi();
 app.Run();
+public partial class Program;

@@ -14,6 +14,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     private readonly Dictionary<string, string?> extraEnvironment = [];
     private readonly List<ProjectResource> proxied = [];
     private readonly Dictionary<string, string> generatedSecrets = [];
+    private readonly List<(DatabaseResource Database, string Name)> aliases = [];
     private readonly Lock gate = new();
     private ChildProcess? process;
     private HostContext? context;
@@ -40,6 +41,14 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     public ProjectResource WithReference(Resource resource)
     {
         References.Add(resource);
+        return this;
+    }
+
+    /// <summary>Aspire's <c>WithReference(db, connectionName)</c>: the database's connection string under another name.</summary>
+    public ProjectResource WithReference(DatabaseResource database, string connectionName)
+    {
+        WaitsFor.Add(database);
+        aliases.Add((database, connectionName));
         return this;
     }
 
@@ -94,6 +103,11 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         foreach (var reference in References)
         {
             reference.AddReferenceEnvironment(environment);
+        }
+
+        foreach (var (database, name) in aliases)
+        {
+            environment[ResourceEnvironment.ConnectionString(name)] = database.ConnectionString;
         }
 
         foreach (var project in proxied)

@@ -1,4 +1,5 @@
 using Finqware.CatalogService.Infrastructure;
+using Finqware.CatalogService.Skills;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -8,7 +9,12 @@ public static class CatalogServiceExtensions
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<CatalogDbContext>("catalogdb");
-        builder.AddMessaging();
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
+        builder.AddMessaging(bus =>
+        {
+            bus.AddConsumer<SkillAnnouncedConsumer>();
+            bus.AddConsumer<SkillHeartbeatConsumer>();
+        });
         builder.AddOutboxRelay<CatalogDbContext>();
         builder.AddServiceOpenApi("Finqware Catalog API", "The skills that tenants can use: account information, payment initiation and marketplace products, with their steps.");
         return builder;

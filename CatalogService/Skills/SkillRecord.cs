@@ -44,7 +44,12 @@ public static class SkillStatus
     public const string Available = "AVAILABLE";
     public const string Unavailable = "UNAVAILABLE";
     public const string Deprecated = "DEPRECATED";
+}
+
+public sealed class CatalogOptions
+{
+    public const string Section = "Catalog";
 
     /// <summary>An instance seen within this window keeps its skill AVAILABLE.</summary>
-    public static readonly TimeSpan LivenessWindow = TimeSpan.FromSeconds(15);
+    public TimeSpan LivenessWindow { get; set; } = TimeSpan.FromSeconds(15);
 }

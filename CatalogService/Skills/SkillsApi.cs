@@ -3,6 +3,7 @@ using Finqware.CatalogService.Infrastructure;
 using Finqware.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Finqware.CatalogService.Skills;
 
@@ -21,7 +22,7 @@ public static class SkillsApi
     }
 
     public static async Task<Results<Ok<SkillList>, ProblemHttpResult>> ListSkills(
-        CatalogDbContext db, TimeProvider clock, string? type, string? flavor, string? provider, CancellationToken cancellationToken)
+        CatalogDbContext db, TimeProvider clock, IOptions<CatalogOptions> options, string? type, string? flavor, string? provider, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (type is not null && type is not ("aisp" or "pisp" or "marketplace"))
@@ -56,12 +57,12 @@ public static class SkillsApi
         }
 
         var records = await query.OrderBy(s => s.SkillId).ToListAsync(cancellationToken);
-        var live = await LiveInstancesAsync(db, clock, records.Select(r => r.SkillId).ToList(), cancellationToken);
+        var live = await LiveInstancesAsync(db, clock, options.Value, records.Select(r => r.SkillId).ToList(), cancellationToken);
         return TypedResults.Ok(new SkillList(records.Select(r => SkillResponse.From(r, live.GetValueOrDefault(r.SkillId))).ToList()));
     }
 
     public static async Task<Results<Ok<SkillResponse>, ProblemHttpResult>> GetSkill(
-        string skill_id, CatalogDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        string skill_id, CatalogDbContext db, TimeProvider clock, IOptions<CatalogOptions> options, CancellationToken cancellationToken)
     {
         var record = await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skill_id, cancellationToken);
         if (record is null)
@@ -70,14 +71,14 @@ public static class SkillsApi
                 $"The catalog has no skill '{skill_id}'. List the skills with GET /skills; encode '#' as %23 in the path.");
         }
 
-        var live = await LiveInstancesAsync(db, clock, [record.SkillId], cancellationToken);
+        var live = await LiveInstancesAsync(db, clock, options.Value, [record.SkillId], cancellationToken);
         return TypedResults.Ok(SkillResponse.From(record, live.GetValueOrDefault(record.SkillId)));
     }
 
     private static async Task<Dictionary<string, int>> LiveInstancesAsync(
-        CatalogDbContext db, TimeProvider clock, List<string> skillIds, CancellationToken cancellationToken)
+        CatalogDbContext db, TimeProvider clock, CatalogOptions options, List<string> skillIds, CancellationToken cancellationToken)
     {
-        var since = clock.GetUtcNow() - SkillStatus.LivenessWindow;
+        var since = clock.GetUtcNow() - options.LivenessWindow;
         return await db.SkillInstances.AsNoTracking()
             .Where(i => skillIds.Contains(i.SkillId) && i.LastSeenAt >= since)
             .GroupBy(i => i.SkillId)

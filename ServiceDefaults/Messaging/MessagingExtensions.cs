@@ -38,7 +38,11 @@ public static class MessagingExtensions
                     host.Username(broker.Username);
                     host.Password(broker.Password);
                 });
-                rabbit.UseMessageRetry(retry => retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400)));
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Ignore<PermanentMessageException>();
+                    retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400));
+                });
                 configureBus?.Invoke(context, rabbit);
                 rabbit.ConfigureEndpoints(context);
             });
@@ -53,6 +57,12 @@ public static class MessagingExtensions
         return builder;
     }
 }
+
+/// <summary>
+/// A message that can never succeed (it is invalid, not unlucky): thrown by a consumer, it skips the retries and the
+/// message goes straight to its <c>_error</c> queue.
+/// </summary>
+public class PermanentMessageException(string message) : Exception(message);
 
 /// <summary>The parts of an <c>amqp://</c> URI that MassTransit's RabbitMQ host needs.</summary>
 public sealed record BrokerAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using Finqware.CatalogService.Infrastructure;
+using Finqware.Contracts.Skills;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.CatalogService.Skills;
+
+/// <summary>
+/// Takes a connector's announcement into the catalog: a valid manifest is upserted (and published as
+/// <see cref="SkillRegistered"/> when new or changed); an invalid one is logged and dead-lettered, and nothing else
+/// in the catalog changes.
+/// </summary>
+public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProvider clock, ILogger<SkillAnnouncedConsumer> logger)
+    : IConsumer<SkillAnnounced>
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task Consume(ConsumeContext<SkillAnnounced> context)
+    {
+        var manifest = context.Message.Manifest;
+        var problems = await ManifestValidator.ValidateAsync(manifest);
+        if (problems.Count > 0)
+        {
+            LogRejected(logger, manifest.SkillId, context.Message.InstanceId, string.Join("; ", problems));
+            throw new InvalidManifestException(manifest.SkillId, problems);
+        }
+
+        var now = clock.GetUtcNow();
+        var steps = JsonSerializer.Serialize(manifest.Steps, Json);
+        var record = await db.Skills.FirstOrDefaultAsync(s => s.SkillId == manifest.SkillId, context.CancellationToken);
+        var changed = record is null || record.Steps != steps || record.Version != manifest.Version || record.DisplayName != manifest.DisplayName
+            || record.Description != manifest.Description || record.Type != manifest.Type || record.Flavor != manifest.Flavor
+            || record.Provider != manifest.Provider || !record.DataProducts.SequenceEqual(manifest.DataProducts);
+        if (record is null)
+        {
+            record = new SkillRecord
+            {
+                SkillId = manifest.SkillId,
+                Provider = manifest.Provider,
+                DisplayName = manifest.DisplayName,
+                Description = manifest.Description,
+                Type = manifest.Type,
+                Flavor = manifest.Flavor,
+                Version = manifest.Version,
+                Steps = steps,
+                UpdatedAt = now,
+            };
+            db.Skills.Add(record);
+        }
+
+        if (changed)
+        {
+            record.Provider = manifest.Provider;
+            record.DisplayName = manifest.DisplayName;
+            record.Description = manifest.Description;
+            record.Type = manifest.Type;
+            record.Flavor = manifest.Flavor;
+            record.Version = manifest.Version;
+            record.Steps = steps;
+            record.DataProducts = [.. manifest.DataProducts];
+            record.UpdatedAt = now;
+            db.PublishOnCommit(new SkillRegistered { Manifest = manifest, RegisteredAt = now });
+            LogRegistered(logger, manifest.SkillId, manifest.Version);
+        }
+
+        await db.SaveChangesAsync(context.CancellationToken);
+        await SkillHeartbeatConsumer.TouchAsync(db, [manifest.SkillId], context.Message.InstanceId, now, context.CancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rejected the manifest of {SkillId} announced by {InstanceId}: {Problems}. The message goes to the error queue; fix the connector's manifest.")]
+    private static partial void LogRejected(ILogger logger, string skillId, string instanceId, string problems);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registered skill {SkillId} version {Version}")]
+    private static partial void LogRegistered(ILogger logger, string skillId, string version);
+}
+
+/// <summary>Keeps the catalog's view of running connector instances: seen now, or gone when they say goodbye.</summary>
+public sealed class SkillHeartbeatConsumer(CatalogDbContext db, TimeProvider clock) : IConsumer<SkillHeartbeat>
+{
+    public async Task Consume(ConsumeContext<SkillHeartbeat> context)
+    {
+        var beat = context.Message;
+        if (beat.Stopping)
+        {
+            await db.SkillInstances.Where(i => i.InstanceId == beat.InstanceId).ExecuteDeleteAsync(context.CancellationToken);
+            return;
+        }
+
+        // Only skills the catalog accepted get instances: a rejected manifest's heartbeats change nothing.
+        var known = await db.Skills.Where(s => beat.SkillIds.Contains(s.SkillId)).Select(s => s.SkillId).ToListAsync(context.CancellationToken);
+        await TouchAsync(db, known, beat.InstanceId, clock.GetUtcNow(), context.CancellationToken);
+    }
+
+    internal static async Task TouchAsync(CatalogDbContext db, IReadOnlyList<string> skillIds, string instanceId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var skillId in skillIds)
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""
+                INSERT INTO skill_instances (skill_id, instance_id, last_seen_at) VALUES ({skillId}, {instanceId}, {now})
+                ON CONFLICT (skill_id, instance_id) DO UPDATE SET last_seen_at = GREATEST(skill_instances.last_seen_at, excluded.last_seen_at)
+                """,
+                cancellationToken);
+        }
+
+        // Instances silent for an hour are forgotten.
+        var forgotten = now - TimeSpan.FromHours(1);
+        await db.SkillInstances.Where(i => i.LastSeenAt < forgotten).ExecuteDeleteAsync(cancellationToken);
+    }
+}

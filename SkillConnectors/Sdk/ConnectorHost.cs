@@ -1,0 +1,127 @@
+using Finqware.Contracts.Skills;
+using MassTransit;
+using Npgsql;
+
+namespace Finqware.SkillConnectors.Sdk;
+
+/// <summary>
+/// Builds a connector: declare each skill's manifest and one handler per step, then run.
+/// <code>
+/// var connector = ConnectorHost.CreateBuilder(args);
+/// connector.AddSkill(EchoSkill.Manifest).HandleStep&lt;GreetingHandler&gt;("greeting");
+/// connector.Build().Run();
+/// </code>
+/// The SDK binds each skill's queue, announces the manifests, heartbeats, runs each step once (even when the broker
+/// delivers it twice), retries and dead-letters failures, reads attachments from SessionService, publishes the
+/// outcomes, traces every step, and finishes in-flight steps on shutdown. The connector is a small web app so that it
+/// has /health and /alive like every Finqware service.
+/// </summary>
+public sealed class ConnectorHost
+{
+    private readonly SkillRegistry registry = new();
+
+    private ConnectorHost(WebApplicationBuilder builder)
+    {
+        Builder = builder;
+    }
+
+    /// <summary>The underlying builder, to register services handlers depend on.</summary>
+    public WebApplicationBuilder Builder { get; }
+
+    public IServiceCollection Services => Builder.Services;
+
+    public static ConnectorHost CreateBuilder(string[] args) => new(WebApplication.CreateBuilder(args));
+
+    public SkillBuilder AddSkill(SkillManifest manifest)
+    {
+        registry.Add(manifest);
+        return new SkillBuilder(this, registry, manifest.SkillId);
+    }
+
+    public WebApplication Build()
+    {
+        if (registry.Manifests.Count == 0)
+        {
+            throw new InvalidOperationException("A connector needs at least one skill: call AddSkill(manifest).");
+        }
+
+        if (registry.Unhandled().ToList() is { Count: > 0 } missing)
+        {
+            throw new InvalidOperationException($"These steps have no handler: {string.Join(", ", missing)}. Call HandleStep<THandler>(step) for each.");
+        }
+
+        Builder.AddServiceDefaults();
+        Builder.Services.AddSingleton(registry);
+        Builder.Services.TryAddSingleton(TimeProvider.System);
+        Builder.Services.AddOptions<ConnectorOptions>().BindConfiguration(ConnectorOptions.Section);
+        Builder.Services.AddHttpClient<IAttachmentReader, HttpAttachmentReader>(http => http.BaseAddress = new Uri("http://sessions"));
+
+        var connectionString = Builder.Configuration.GetConnectionString(StepLedger.ConnectionName)
+            ?? throw new InvalidOperationException(
+                $"Missing connection string 'ConnectionStrings:{StepLedger.ConnectionName}' (environment ConnectionStrings__{StepLedger.ConnectionName}): " +
+                "the connector's own PostgreSQL database, where it remembers the steps it ran. The AppHost sets it.");
+        Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        Builder.Services.AddSingleton<StepLedger>();
+        Builder.Services.AddHostedService<StepLedgerInitializer>();
+        Builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: StepLedger.ConnectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
+
+        Builder.AddMessaging(
+            bus => bus.AddConsumer<ProcessStepConsumer>().ExcludeFromConfigureEndpoints(),
+            (context, rabbit) =>
+            {
+                foreach (var manifest in registry.Manifests)
+                {
+                    rabbit.ReceiveEndpoint(manifest.Queue, endpoint =>
+                    {
+                        endpoint.PrefetchCount = 16;
+                        endpoint.ConfigureConsumer<ProcessStepConsumer>(context);
+                    });
+                }
+            });
+        Builder.Services.AddSingleton<PresenceState>();
+        Builder.Services.AddHealthChecks().AddCheck<PresenceState>("announced", tags: [ServiceDefaultsExtensions.ReadyTag]);
+        Builder.Services.AddHostedService<SkillPresence>();
+
+        var app = Builder.Build();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    public sealed class SkillBuilder(ConnectorHost host, SkillRegistry registry, string skillId)
+    {
+        /// <summary>Runs <typeparamref name="THandler"/> for <paramref name="step"/> (a new instance per step, from DI).</summary>
+        public SkillBuilder HandleStep<THandler>(string step) where THandler : class, IStepHandler
+        {
+            registry.Handle(skillId, step, typeof(THandler));
+            return this;
+        }
+
+        public SkillBuilder AddSkill(SkillManifest manifest) => host.AddSkill(manifest);
+    }
+}
+
+internal sealed partial class StepLedgerInitializer(StepLedger ledger, ILogger<StepLedgerInitializer> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                await ledger.EnsureCreatedAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException ex) when (DateTime.UtcNow < deadline)
+            {
+                LogWaiting(logger, ex.Message);
+                await Task.Delay(500, cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The connector database is not reachable yet: {Reason}")]
+    private static partial void LogWaiting(ILogger logger, string reason);
+}
