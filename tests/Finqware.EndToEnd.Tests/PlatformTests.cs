@@ -13,7 +13,7 @@ namespace Finqware.EndToEnd.Tests;
 /// </summary>
 public sealed class PlatformTests(SystemFixture system)
 {
-    private static readonly string[] Expected = ["postgres", "messaging", "catalog", "tenants", "sessions", "gateway"];
+    private static readonly string[] Expected = ["postgres", "messaging", "catalog", "tenants", "sessions", "gateway", "example-connector"];
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -40,6 +40,16 @@ public sealed class PlatformTests(SystemFixture system)
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
         Assert.Equal(JsonValueKind.Array, body.GetProperty("skills").ValueKind);
+    }
+
+    [Fact]
+    public async Task The_connectors_the_apphost_launches_make_their_skills_available_in_the_catalog()
+    {
+        var skill = await system.Gateway.GetFromJsonAsync<JsonElement>("/skills/example_echo_sbx_%231.0", Cancel);
+
+        Assert.Equal("AVAILABLE", skill.GetProperty("status").GetString());
+        Assert.Equal(1, skill.GetProperty("instances").GetInt32());
+        Assert.Equal("greeting", skill.GetProperty("steps")[0].GetProperty("name").GetString());
     }
 
     [Fact]
