@@ -33,7 +33,7 @@ public sealed class ResourceModelTests
         var names = Declared().Resources.Select(r => r.Name).ToList();
 
         Assert.Equal(
-            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "gateway"],
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "gateway"],
             names);
     }
 
@@ -55,6 +55,19 @@ public sealed class ResourceModelTests
         Assert.False(environment.ContainsKey("ConnectionStrings__catalogdb"));
         Assert.False(environment.ContainsKey("ConnectionStrings__tenantdb"));
         Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ReverseProxy__", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_connector_gets_its_own_database_as_connectordb_the_broker_and_the_sessions_service()
+    {
+        var builder = Declared();
+        var connector = Project(builder, "example-connector");
+        var environment = connector.BuildEnvironment(builder.Options);
+
+        Assert.Equal("Host=db.internal;Port=5433;Username=finq;Password=s3cret;Database=exampleconnectordb", environment["ConnectionStrings__connectordb"]);
+        Assert.Equal("amqp://finq:s3cret@mq.internal:5673", environment["ConnectionStrings__messaging"]);
+        Assert.Equal(Project(builder, "sessions").Url, environment["services__sessions__http__0"]);
+        Assert.False(environment.ContainsKey("ConnectionStrings__exampleconnectordb"));
     }
 
     [Fact]
