@@ -24,7 +24,8 @@ public static class AppModel
             .WithGeneratedSecret("Tokens__KeyEncryptionKey", "token-key-encryption-key");
 
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
-            .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants);
+            .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants)
+            .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key");
 
         // Skill connectors: independently deployed workers, one process each, with a database of their own.
         app.AddProject("example-connector", "../SkillConnectors/ExampleConnector/ExampleConnector.csproj")

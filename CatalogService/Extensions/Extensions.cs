@@ -10,7 +10,7 @@ public static class CatalogServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<CatalogDbContext>("catalogdb");
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
-        builder.AddMessaging(bus =>
+        builder.AddMessaging("catalog", bus =>
         {
             bus.AddConsumer<SkillAnnouncedConsumer>();
             bus.AddConsumer<SkillHeartbeatConsumer>();

@@ -7,8 +7,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Finqware.CatalogService.Skills;
 
 /// <summary>
-/// Takes a connector's announcement into the catalog: a valid manifest is upserted (and published as
-/// <see cref="SkillRegistered"/> when new or changed); an invalid one is logged and dead-lettered, and nothing else
+/// Takes a connector's announcement into the catalog: a valid manifest is upserted and passed on as
+/// <see cref="SkillRegistered"/>; an invalid one is logged and dead-lettered, and nothing else
 /// in the catalog changes.
 /// </summary>
 public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProvider clock, ILogger<SkillAnnouncedConsumer> logger)
@@ -60,9 +60,12 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
             record.Steps = steps;
             record.DataProducts = [.. manifest.DataProducts];
             record.UpdatedAt = now;
-            db.PublishOnCommit(new SkillRegistered { Manifest = manifest, RegisteredAt = now });
             LogRegistered(logger, manifest.SkillId, manifest.Version);
         }
+
+        // Every accepted announcement is passed on, changed or not: a replica that started empty (a new SessionService
+        // database) catches up at the next announcement.
+        db.PublishOnCommit(new SkillRegistered { Manifest = manifest, RegisteredAt = now });
 
         await db.SaveChangesAsync(context.CancellationToken);
         await SkillHeartbeatConsumer.TouchAsync(db, [manifest.SkillId], context.Message.InstanceId, now, context.CancellationToken);

@@ -10,11 +10,14 @@ public static class MessagingExtensions
 
     /// <summary>
     /// MassTransit over RabbitMQ from <c>ConnectionStrings:messaging</c> (<c>amqp://user:pass@host:port/vhost</c>),
-    /// kebab-case endpoint names, retries before a message goes to its <c>_error</c> queue (nothing is acked on
-    /// failure), and the bus's readiness health check. <paramref name="configure"/> adds consumers.
+    /// kebab-case endpoint names prefixed with <paramref name="service"/> (two services consuming the same event each
+    /// get their own queue, e.g. <c>catalog-skill-heartbeat</c> and <c>sessions-skill-heartbeat</c>), retries before a
+    /// message goes to its <c>_error</c> queue (nothing is acked on failure), and the bus's readiness health check.
+    /// <paramref name="configure"/> adds consumers.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(
         this IHostApplicationBuilder builder,
+        string service,
         Action<IBusRegistrationConfigurator>? configure = null,
         Action<IBusRegistrationContext, IRabbitMqBusFactoryConfigurator>? configureBus = null)
     {
@@ -29,7 +32,7 @@ public static class MessagingExtensions
         var broker = BrokerAddress.Parse(connectionString);
         builder.Services.AddMassTransit(bus =>
         {
-            bus.SetKebabCaseEndpointNameFormatter();
+            bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service + "-", includeNamespace: false));
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {

@@ -43,6 +43,9 @@ public sealed class ConnectorOptions
     /// <summary>How often each instance tells the catalog it is alive.</summary>
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Manifests are announced again this often, so services that start later (or lost state) catch up.</summary>
+    public TimeSpan ReannounceInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Tell the catalog when stopping, so the skill turns UNAVAILABLE at once (rather than after the liveness window).</summary>
     public bool SayGoodbye { get; set; } = true;
 

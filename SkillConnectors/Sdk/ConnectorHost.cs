@@ -66,6 +66,7 @@ public sealed class ConnectorHost
         Builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: StepLedger.ConnectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
 
         Builder.AddMessaging(
+            Builder.Environment.ApplicationName.ToLowerInvariant(),
             bus => bus.AddConsumer<ProcessStepConsumer>().ExcludeFromConfigureEndpoints(),
             (context, rabbit) =>
             {

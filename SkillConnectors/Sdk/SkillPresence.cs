@@ -17,21 +17,26 @@ public sealed partial class SkillPresence(
     {
         var skillIds = registry.Manifests.Select(m => m.SkillId).ToList();
         var announced = false;
+        var lastAnnounced = DateTimeOffset.MinValue;
         using var timer = new PeriodicTimer(options.Value.HeartbeatInterval, clock);
         do
         {
             try
             {
-                if (!announced)
+                if (!announced || clock.GetUtcNow() - lastAnnounced >= options.Value.ReannounceInterval)
                 {
                     foreach (var manifest in registry.Manifests)
                     {
                         await bus.Publish(new SkillAnnounced { InstanceId = options.Value.InstanceId, Manifest = manifest, AnnouncedAt = clock.GetUtcNow() }, stoppingToken);
                     }
 
-                    announced = true;
+                    lastAnnounced = clock.GetUtcNow();
                     presence.Announced = true;
-                    LogAnnounced(logger, string.Join(", ", skillIds), options.Value.InstanceId);
+                    if (!announced)
+                    {
+                        announced = true;
+                        LogAnnounced(logger, string.Join(", ", skillIds), options.Value.InstanceId);
+                    }
                 }
 
                 await bus.Publish(new SkillHeartbeat { InstanceId = options.Value.InstanceId, SkillIds = skillIds, At = clock.GetUtcNow() }, stoppingToken);

@@ -14,7 +14,7 @@ public static class TenantServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IPasswordHasher<ServicerUser>, PasswordHasher<ServicerUser>>();
         builder.AddServiceDatabase<TenantDbContext>("tenantdb");
-        builder.AddMessaging();
+        builder.AddMessaging("tenants");
         builder.AddOutboxRelay<TenantDbContext>();
 
         builder.Services.AddOptions<TokenIssuingOptions>().BindConfiguration(TokenIssuingOptions.Section).ValidateDataAnnotations().ValidateOnStart();

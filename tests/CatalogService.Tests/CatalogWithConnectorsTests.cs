@@ -136,7 +136,7 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
         await bus.PublishAsync(new SkillAnnounced { InstanceId = "bad-instance", Manifest = bad, AnnouncedAt = DateTimeOffset.UtcNow });
         await bus.PublishAsync(new SkillHeartbeat { InstanceId = "bad-instance", SkillIds = [bad.SkillId], At = DateTimeOffset.UtcNow });
 
-        await EventuallyAsync(TimeSpan.FromSeconds(10), async () => await rabbit.QueueDepthAsync(broker, "skill-announced_error") == 1 ? true : (bool?)null);
+        await EventuallyAsync(TimeSpan.FromSeconds(10), async () => await rabbit.QueueDepthAsync(broker, "catalog-skill-announced_error") == 1 ? true : (bool?)null);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/skills/" + Uri.EscapeDataString(bad.SkillId))).StatusCode);
         Assert.Equal("AVAILABLE", (await SkillAsync(_ => true))!.Value.GetProperty("status").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
