@@ -1,3 +1,4 @@
+using MassTransit;
 using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
@@ -53,6 +54,26 @@ public sealed class SessionFlowTests(SystemFixture system)
         Assert.Equal("Hello, Ana!", step.GetProperty("result").GetProperty("greeting").GetString());
         var session = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}", Cancel);
         Assert.Equal("COMPLETED", session.GetProperty("status").GetString());
+
+        // A duplicated or late outcome for the finished step changes nothing (terminal statuses never change).
+        var bus = await BusAsync();
+        try
+        {
+            await bus.Publish(new Contracts.Sessions.StepProcessed
+            {
+                SessionId = Guid.Parse(sessionId), StepId = Guid.Parse(stepId!), Skill = Skill, Step = "greeting",
+                Outcome = "FAILED", Error = new Contracts.Sessions.StepError { Code = "LATE", Message = "a late copy" }, ProcessedAt = DateTimeOffset.UtcNow,
+            }, Cancel);
+            await Task.Delay(1500, Cancel);
+        }
+        finally
+        {
+            await bus.StopAsync(Cancel);
+        }
+
+        var after = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/steps/{stepId}", Cancel);
+        Assert.Equal("COMPLETED", after.GetProperty("status").GetString());
+        Assert.Equal("COMPLETED", (await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}", Cancel)).GetProperty("status").GetString());
 
         // The session is over: even the fresh nonce it handed out opens nothing more.
         var closed = await SubmitAsync(sessionId, demo.ClientId, accepted.GetProperty("nonce").GetString()!, "greeting", new { name = "Bo" });
@@ -125,6 +146,19 @@ public sealed class SessionFlowTests(SystemFixture system)
 
             await Task.Delay(250, Cancel);
         }
+    }
+
+    private async Task<MassTransit.IBusControl> BusAsync()
+    {
+        var broker = ((AppHost.Hosting.RabbitMqResource)system.Host["messaging"]).ConnectionString!;
+        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(broker);
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
+        {
+            h.Username(address.Username);
+            h.Password(address.Password);
+        }));
+        await bus.StartAsync(Cancel);
+        return bus;
     }
 
     private Task<HttpResponseMessage> SubmitAsync(string sessionId, string clientId, string nonce, string step, object data) =>
