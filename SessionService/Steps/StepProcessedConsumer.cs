@@ -1,0 +1,88 @@
+using Finqware.Contracts.Sessions;
+using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Sessions;
+using Finqware.SessionService.Skills;
+using Finqware.SessionService.Webhooks;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Steps;
+
+/// <summary>
+/// Applies a connector's outcome to its step, idempotently: the inbox drops a redelivered message, and the step's
+/// rules (terminal never changes, the same outcome twice changes nothing) drop a duplicate sent anew. The session
+/// follows its steps; webhooks are recorded in the same transaction.
+/// </summary>
+public sealed partial class StepProcessedConsumer(
+    SessionDbContext db,
+    SkillDirectory skills,
+    WebhookOutbox webhooks,
+    StepNotifier notifier,
+    TimeProvider clock,
+    ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
+{
+    public async Task Consume(ConsumeContext<StepProcessed> context)
+    {
+        var message = context.Message;
+        var cancellationToken = context.CancellationToken;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(StepProcessedConsumer), cancellationToken))
+        {
+            return;
+        }
+
+        // Lock the session row: outcomes of one session are applied one at a time.
+        var session = await db.Sessions
+            .FromSqlInterpolated($"SELECT * FROM sessions WHERE id = {message.SessionId} FOR UPDATE")
+            .Include(s => s.Steps).ThenInclude(s => s.Attachments)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(cancellationToken);
+        var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
+        if (session is null || step is null)
+        {
+            LogUnknownStep(logger, message.SessionId, message.StepId);
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        if (!step.Apply(message, now))
+        {
+            LogIgnored(logger, step.Id, message.Outcome, step.Status);
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
+        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+        var sessionChanged = SessionLifecycle.Refresh(session, manifest?.Steps.Count ?? int.MaxValue, now);
+        session.UpdatedAt = now;
+        switch (step.Status)
+        {
+            case StepStatus.Completed:
+                await webhooks.EnqueueAsync(session, WebhookEvents.StepCompleted, step, cancellationToken);
+                break;
+            case StepStatus.ActionRequired:
+                await webhooks.EnqueueAsync(session, WebhookEvents.StepActionRequired, step, cancellationToken);
+                break;
+        }
+
+        if (sessionChanged && session.Status is SessionStatus.Completed or SessionStatus.Failed)
+        {
+            await webhooks.EnqueueAsync(session, session.Status == SessionStatus.Completed ? WebhookEvents.SessionCompleted : WebhookEvents.SessionFailed, null, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifier.Notify(step.Id);
+        LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "StepProcessed for unknown step {StepId} of session {SessionId} ignored")]
+    private static partial void LogUnknownStep(ILogger logger, Guid sessionId, Guid stepId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {Outcome} for step {StepId} changes nothing (step is {Status})")]
+    private static partial void LogIgnored(ILogger logger, Guid stepId, string outcome, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
+    private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);
+}
