@@ -25,12 +25,14 @@ public static class AppModel
 
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants)
-            .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key");
+            .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key")
+            .WithGeneratedSecret("InternalApi__Key", "internal-api-key");
 
         // Skill connectors: independently deployed workers, one process each, with a database of their own.
         app.AddProject("example-connector", "../SkillConnectors/ExampleConnector/ExampleConnector.csproj")
             .WithReference(postgres.AddDatabase("exampleconnectordb"), "connectordb")
-            .WithReference(messaging).WithReference(sessions);
+            .WithReference(messaging).WithReference(sessions)
+            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
 
         app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)

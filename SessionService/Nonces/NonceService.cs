@@ -1,101 +1,100 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 
 namespace Finqware.SessionService.Nonces;
 
-public sealed class NonceOptions
-{
-    public const string Section = "Nonces";
-
-    /// <summary>Base64 of at least 32 random bytes: the root key every nonce is signed with.</summary>
-    [Required(ErrorMessage = "Nonces:RootKey (environment Nonces__RootKey) is required: base64 of 32 random bytes, e.g. `openssl rand -base64 32`.")]
-    public string RootKey { get; set; } = "";
-
-    public TimeSpan Lifetime { get; set; } = TimeSpan.FromMinutes(30);
-
-    public string Location { get; set; } = "finqware";
-}
-
-/// <summary>What a valid nonce allows: submitting step number <see cref="Seq"/> of one session, for one tenant.</summary>
-public sealed record NonceGrant(string Identifier, Guid SessionId, string ClientId, int Seq, DateTimeOffset ExpiresAt);
-
-public enum NonceFailure
-{
-    None,
-    Invalid,
-    Expired,
-}
-
 /// <summary>
-/// Mints and verifies the session nonces (DESIGN §3.3): macaroons with the first-party caveats
-/// <c>session_id = …</c>, <c>client_id = …</c>, <c>seq = …</c> and <c>time &lt; …</c>. A caveat the verifier does not
-/// know makes the nonce invalid. Single use is enforced where the step is recorded, in the same transaction.
+/// Mints and verifies the session nonces of the seed: macaroons bound to one session, one tenant and one step
+/// number, valid until <c>time &lt;</c>. Single use is enforced by the caller's transaction (see SessionNonceGuard).
 /// </summary>
 public sealed class NonceService(IOptions<NonceOptions> options, TimeProvider clock)
 {
-    private byte[] RootKey => Convert.FromBase64String(options.Value.RootKey) is { Length: >= 32 } key
-        ? key
-        : throw new InvalidOperationException("Nonces:RootKey must be base64 of at least 32 bytes.");
+    public const string Location = "finqware";
 
-    public (string Nonce, NonceGrant Grant) Mint(Guid sessionId, string clientId, int seq)
+    private readonly byte[] rootKey = options.Value.RootKeyBytes();
+
+    public IssuedNonce Mint(Guid sessionId, string clientId, int seq)
     {
-        var expires = clock.GetUtcNow() + options.Value.Lifetime;
+        var expiresAt = TruncateToSeconds(clock.GetUtcNow() + options.Value.Lifetime);
         var identifier = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        var macaroon = Macaroon.Mint(RootKey, options.Value.Location, identifier,
+        var macaroon = Macaroon.Mint(rootKey, Location, identifier,
         [
             $"session_id = {sessionId}",
             $"client_id = {clientId}",
             $"seq = {seq.ToString(CultureInfo.InvariantCulture)}",
-            $"time < {expires.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}",
+            $"time < {expiresAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}",
         ]);
-        return (macaroon.Serialize(), new NonceGrant(identifier, sessionId, clientId, seq, expires));
+        return new IssuedNonce(macaroon.Serialize(), identifier, seq, expiresAt);
     }
 
-    /// <summary>Verifies signature and caveats; the grant says which session, tenant and step it opens.</summary>
-    public (NonceGrant? Grant, NonceFailure Failure) Verify(string? nonce)
+    /// <summary>
+    /// Verifies the signature, then every caveat: all four must be present and hold, and any other caveat makes the
+    /// nonce invalid. A forged or foreign nonce is <see cref="NonceVerdict.Invalid"/>; a good one past its time is
+    /// <see cref="NonceVerdict.Expired"/>.
+    /// </summary>
+    public NonceCheck Verify(string? nonce, Guid sessionId, string clientId)
     {
         var macaroon = Macaroon.TryParse(nonce);
-        if (macaroon is null || macaroon.Location != options.Value.Location || !macaroon.IsSignedBy(RootKey))
+        if (macaroon is null || macaroon.Location != Location || !macaroon.IsSignedWith(rootKey))
         {
-            return (null, NonceFailure.Invalid);
+            return NonceCheck.Invalid;
         }
 
-        Guid? session = null;
-        string? client = null;
+        bool session = false, client = false, expired = false;
         int? seq = null;
-        DateTimeOffset? expires = null;
+        DateTimeOffset? expiresAt = null;
         foreach (var caveat in macaroon.Caveats)
         {
-            switch (caveat)
+            var (key, op, value) = Split(caveat);
+            switch (key, op)
             {
-                case var c when c.StartsWith("session_id = ", StringComparison.Ordinal) && session is null && Guid.TryParse(c[13..], out var s):
-                    session = s;
+                case ("session_id", "=") when !session && Guid.TryParse(value, out var id) && id == sessionId:
+                    session = true;
                     break;
-                case var c when c.StartsWith("client_id = ", StringComparison.Ordinal) && client is null:
-                    client = c[12..];
+                case ("client_id", "=") when !client && value == clientId:
+                    client = true;
                     break;
-                case var c when c.StartsWith("seq = ", StringComparison.Ordinal) && seq is null
-                    && int.TryParse(c[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var n):
-                    seq = n;
+                case ("seq", "=") when seq is null && int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number > 0:
+                    seq = number;
                     break;
-                case var c when c.StartsWith("time < ", StringComparison.Ordinal) && expires is null
-                    && DateTimeOffset.TryParse(c[7..], CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t):
-                    expires = t;
+                case ("time", "<") when expiresAt is null && DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until):
+                    expiresAt = until;
+                    expired = clock.GetUtcNow() >= until;
                     break;
                 default:
-                    return (null, NonceFailure.Invalid);
+                    return NonceCheck.Invalid;
             }
         }
 
-        if (session is null || client is null || seq is null || expires is null)
+        if (!session || !client || seq is null || expiresAt is null)
         {
-            return (null, NonceFailure.Invalid);
+            return NonceCheck.Invalid;
         }
 
-        return clock.GetUtcNow() >= expires
-            ? (null, NonceFailure.Expired)
-            : (new NonceGrant(macaroon.Identifier, session.Value, client, seq.Value, expires.Value), NonceFailure.None);
+        return new NonceCheck(expired ? NonceVerdict.Expired : NonceVerdict.Valid, macaroon.Identifier, seq.Value, expiresAt);
     }
+
+    private static (string Key, string Op, string Value) Split(string caveat)
+    {
+        var parts = caveat.Split(' ', 3);
+        return parts.Length == 3 ? (parts[0], parts[1], parts[2]) : ("", "", "");
+    }
+
+    private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>
+        new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
+}
+
+public sealed record IssuedNonce(string Value, string Identifier, int Seq, DateTimeOffset ExpiresAt);
+
+public enum NonceVerdict
+{
+    Invalid,
+    Expired,
+    Valid,
+}
+
+public sealed record NonceCheck(NonceVerdict Verdict, string? Identifier, int Seq, DateTimeOffset? ExpiresAt)
+{
+    public static readonly NonceCheck Invalid = new(NonceVerdict.Invalid, null, 0, null);
 }

@@ -1,3 +1,5 @@
+using Finqware.SessionService.Steps;
+
 namespace Finqware.SessionService.Sessions;
 
 /// <summary>An onboarding session: an ordered conversation of steps between a tenant's user and one skill.</summary>
@@ -9,25 +11,23 @@ public sealed class Session
 
     public required string Skill { get; init; }
 
-    /// <summary>SESSION_CREATED, IN_PROGRESS, PENDING_VERIFICATION, COMPLETED, FAILED, EXPIRED or CANCELLED.</summary>
+    /// <summary>One of <see cref="SessionStatus"/>.</summary>
     public required string Status { get; set; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>When the outstanding nonce expires; a session still waiting for its user then expires too.</summary>
     public required DateTimeOffset ExpiresAt { get; set; }
 
-    public required DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The step number the outstanding nonce authorises (1 for the first step).</summary>
+    public int NextSeq { get; set; } = 1;
 
-    public bool IsClosed => Status is SessionStatus.Completed or SessionStatus.Failed or SessionStatus.Expired or SessionStatus.Cancelled;
-}
+    /// <summary>Identifier of the outstanding nonce; a concurrency token, so one nonce is consumed once.</summary>
+    public required string CurrentNonceId { get; set; }
 
-public static class SessionStatus
-{
-    public const string Created = "SESSION_CREATED";
-    public const string InProgress = "IN_PROGRESS";
-    public const string PendingVerification = "PENDING_VERIFICATION";
-    public const string Completed = "COMPLETED";
-    public const string Failed = "FAILED";
-    public const string Expired = "EXPIRED";
-    public const string Cancelled = "CANCELLED";
+    public List<Step> Steps { get; init; } = [];
+
+    public bool IsClosed => SessionStatus.IsTerminal(Status);
 }

@@ -1,169 +1,158 @@
-using System.Security.Claims;
-using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.ServiceDefaults.Problems;
-using Finqware.SessionService.Auth;
+using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
-using Finqware.SessionService.Nonces;
-using Finqware.SessionService.Replicas;
 using Finqware.SessionService.Steps;
+using Finqware.SessionService.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace Finqware.SessionService.Sessions;
 
-public sealed class SessionSettings
-{
-    public const string Section = "Sessions";
-
-    /// <summary>How long a session stays open.</summary>
-    public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(24);
-
-    /// <summary>A skill is available while one of its connector instances heartbeated within this window.</summary>
-    public TimeSpan SkillLivenessWindow { get; set; } = TimeSpan.FromSeconds(15);
-}
-
-/// <summary>The seed's onboarding contract: a client app opens a session, then submits its steps with nonces.</summary>
+/// <summary>The seed's Sessions API (DESIGN §3.3) and the tenant's view of its webhook deliveries.</summary>
 public static class SessionsApi
 {
-    public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder routes)
+    /// <summary>The longest a step long-poll may wait.</summary>
+    public const int MaxWaitSeconds = 30;
+
+    public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
-        var sessions = routes.MapGroup("/sessions").WithTags("Sessions");
-        sessions.MapPost("/", CreateSession)
-            .WithSummary("Open an onboarding session (client app: client_id + client_app_key)")
-            .WithDescription("Returns session_id and the nonce that authorises the first step.");
-        sessions.MapGet("/{session_id:guid}", GetSession)
-            .WithSummary("Read a session and its steps (tenant server: API token)")
-            .RequireAuthorization(TenantTokenAuthentication.Policy);
-        return routes;
+        var sessions = app.MapGroup("/sessions").WithTags("Sessions");
+        sessions.MapPost("/", OpenAsync).WithName("OpenSession")
+            .WithSummary("Open an onboarding session (client app: client_id + client_app_key).");
+        sessions.MapPost("/{session_id:guid}/steps", SubmitStepAsync).WithName("SubmitStep")
+            .WithSummary("Submit the next step's data with the current nonce; returns the step and the next nonce.");
+        sessions.MapGet("/{session_id:guid}", GetSessionAsync).WithName("GetSession")
+            .WithSummary("Read a session: Bearer API token (full) or Basic client_id:client_app_key (statuses only).");
+        sessions.MapGet("/{session_id:guid}/steps/{step_id:guid}", GetStepAsync).WithName("GetStep")
+            .WithSummary("Read a step; ?wait=N (at most 30) waits while the connector works on it.");
+        sessions.MapPost("/{session_id:guid}/cancel", CancelAsync).WithName("CancelSession")
+            .WithSummary("Cancel an open session (Bearer API token or Basic client_id:client_app_key).");
+        sessions.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
+            .WithSummary("Webhook deliveries about this session (Bearer API token).");
+        sessions.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
+            .WithSummary("The tenant's latest webhook deliveries (Bearer API token).");
+        return app;
     }
 
-    public static async Task<Results<Created<SessionCreated>, ProblemHttpResult>> CreateSession(
-        CreateSessionRequest request,
+    public static async Task<Results<Created<OpenSessionResponse>, ProblemHttpResult>> OpenAsync(
+        OpenSessionRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (opened, error) = await workflow.OpenAsync(request, cancellationToken);
+        return opened is null ? error!.ToProblem(http) : TypedResults.Created($"/sessions/{opened.SessionId}", opened);
+    }
+
+    public static async Task<Results<Accepted<SubmitStepResponse>, ProblemHttpResult>> SubmitStepAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId, SubmitStepRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (submitted, error) = await workflow.SubmitStepAsync(sessionId, request, cancellationToken);
+        return submitted is null ? error!.ToProblem(http) : TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.StepId}", submitted);
+    }
+
+    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId, SessionWorkflow workflow, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
+        {
+            return ApiError.Unauthenticated().ToProblem(http);
+        }
+
+        var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
+        return session is null ? ApiError.SessionNotFound().ToProblem(http) : TypedResults.Ok(View(session, manifest, caller.IsServer));
+    }
+
+    public static async Task<Results<Ok<StepView>, ProblemHttpResult>> GetStepAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId,
+        [FromRoute(Name = "step_id")] Guid stepId,
+        [FromQuery(Name = "wait")] int? wait,
+        SessionWorkflow workflow,
         SessionDbContext db,
-        NonceService nonces,
+        TenantAccess access,
+        StepNotifier notifier,
         TimeProvider clock,
-        IOptions<SessionSettings> options,
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        Required(errors, "client_id", request.ClientId);
-        Required(errors, "client_app_key", request.ClientAppKey);
-        Required(errors, "skill", request.Skill);
-        if (errors.Count > 0)
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
         {
-            return ApiProblems.Validation(errors);
+            return ApiError.Unauthenticated().ToProblem(http);
         }
 
-        var now = clock.GetUtcNow();
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == request.ClientId && t.Status == "ACTIVE", cancellationToken);
-        if (tenant is null || !TenantKeys.Matches(tenant, "app_key", request.ClientAppKey!, now))
+        if (wait is < 0)
         {
-            return ApiProblems.Unauthorized("INVALID_CLIENT_CREDENTIALS", "Unknown client_id or wrong client_app_key.",
-                "Use the client_id and client_app_key of your tenant (shown when it was created or its app key rotated).");
+            return new ApiError(422, "VALIDATION_FAILED", "wait must be 0 or more seconds.", $"Send wait between 0 and {MaxWaitSeconds}.",
+                new Dictionary<string, string[]> { ["wait"] = [$"must be between 0 and {MaxWaitSeconds}."] }).ToProblem(http);
         }
 
-        if (!tenant.Skills.Contains(request.Skill!))
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxWaitSeconds));
+        while (true)
         {
-            return ApiProblems.Create(StatusCodes.Status403Forbidden, "SKILL_NOT_REGISTERED", "This tenant has not registered the skill.",
-                $"Register '{request.Skill}' for the tenant first: PUT /tenants/{{client_id}}/skills.");
-        }
+            var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
+            var step = session?.Steps.FirstOrDefault(s => s.Id == stepId);
+            if (session is null || step is null)
+            {
+                return ApiError.StepNotFound().ToProblem(http);
+            }
 
-        var skill = await SkillAvailability.FindAvailableAsync(db, request.Skill!, now - options.Value.SkillLivenessWindow, cancellationToken);
-        if (skill is null)
-        {
-            return SkillAvailability.Unavailable(http, request.Skill!);
-        }
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            if (!(step.Status is StepStatus.Submitted or StepStatus.Processing) || remaining <= TimeSpan.Zero)
+            {
+                return TypedResults.Ok(step.ToView(MissingUploads(step, manifest), caller.IsServer));
+            }
 
-        var session = new Session
-        {
-            Id = Guid.NewGuid(),
-            ClientId = tenant.ClientId,
-            Skill = skill.SkillId,
-            Status = SessionStatus.Created,
-            CreatedAt = now,
-            UpdatedAt = now,
-            ExpiresAt = now + options.Value.Lifetime,
-        };
-        db.Sessions.Add(session);
-        await db.SaveChangesAsync(cancellationToken);
-        var (nonce, grant) = nonces.Mint(session.Id, session.ClientId, 1);
-        return TypedResults.Created($"/sessions/{session.Id}",
-            new SessionCreated(nonce, session.Id, session.Status, skill.Steps[0].Name, grant.ExpiresAt));
+            // Woken at once by an outcome applied in this instance; every second for one applied elsewhere.
+            await notifier.WaitAsync(stepId, remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken);
+            db.ChangeTracker.Clear();
+        }
     }
 
-    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSession(
-        Guid session_id, ClaimsPrincipal caller, SessionDbContext db, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> CancelAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId, SessionWorkflow workflow, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
     {
-        var clientId = caller.FindFirst("client_id")?.Value;
-        var session = await db.Sessions.AsNoTracking().FirstOrDefaultAsync(s => s.Id == session_id && s.ClientId == clientId, cancellationToken);
-        if (session is null)
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
         {
-            return NotFound(session_id);
+            return ApiError.Unauthenticated().ToProblem(http);
         }
 
-        var steps = await db.Steps.AsNoTracking().Where(s => s.SessionId == session_id).OrderBy(s => s.Seq).ToListAsync(cancellationToken);
-        return TypedResults.Ok(new SessionView(session.Id, session.Skill, session.Status, session.CreatedAt, session.UpdatedAt, session.ExpiresAt,
-            steps.Select(StepView.From).ToList()));
+        var (session, manifest, error) = await workflow.CancelAsync(sessionId, caller.ClientId, cancellationToken);
+        return session is null ? error!.ToProblem(http) : TypedResults.Ok(View(session, manifest, caller.IsServer));
     }
 
-    internal static ProblemHttpResult NotFound(Guid sessionId) => ApiProblems.NotFound("SESSION_NOT_FOUND", "No such session.",
-        $"Your tenant has no session {sessionId}. Use the session_id returned by POST /sessions.");
-
-    internal static void Required(Dictionary<string, string[]> errors, string field, string? value)
+    public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetSessionDeliveriesAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
         {
-            errors[field] = ["Required."];
-        }
-    }
-}
-
-public static class TenantKeys
-{
-    /// <summary>True when <paramref name="value"/> is a currently valid key of <paramref name="kind"/> (constant-time compare).</summary>
-    public static bool Matches(TenantReplica tenant, string kind, string value, DateTimeOffset now)
-    {
-        var presented = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(value));
-        var match = false;
-        foreach (var key in tenant.KeyHashes.Where(k => k.Kind == kind && (k.ValidUntil is null || k.ValidUntil > now)))
-        {
-            match |= key.Sha256.Length == 64 && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(presented, Convert.FromHexString(key.Sha256));
+            return ServerOnly().ToProblem(http);
         }
 
-        return match;
-    }
-}
+        if (!await db.Sessions.AnyAsync(s => s.Id == sessionId && s.ClientId == caller.ClientId, cancellationToken))
+        {
+            return ApiError.SessionNotFound().ToProblem(http);
+        }
 
-public static class SkillAvailability
-{
-    /// <summary>The skill's manifest when the catalog registered it and a connector instance is alive; else null.</summary>
-    public static async Task<SkillManifest?> FindAvailableAsync(SessionDbContext db, string skillId, DateTimeOffset aliveSince, CancellationToken cancellationToken)
+        return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId && w.SessionId == sessionId), 100, cancellationToken));
+    }
+
+    public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetDeliveriesAsync(
+        [FromQuery(Name = "limit")] int? limit, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
     {
-        var replica = await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken);
-        var alive = await db.SkillInstances.AnyAsync(i => i.SkillId == skillId && i.LastSeenAt >= aliveSince, cancellationToken);
-        return replica is not null && alive ? replica.ToManifest() : null;
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return ServerOnly().ToProblem(http);
+        }
+
+        return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
     }
 
-    public static ProblemHttpResult Unavailable(HttpContext http, string skillId)
-    {
-        http.Response.Headers.RetryAfter = "10";
-        return ApiProblems.Create(StatusCodes.Status503ServiceUnavailable, "SKILL_UNAVAILABLE", "The skill is not available right now.",
-            $"No connector serves '{skillId}' at the moment. Retry after the Retry-After delay; GET /skills shows its status.");
-    }
-}
+    private static ApiError ServerOnly() => new(401, "UNAUTHORIZED", "An API token is required.",
+        "Webhook deliveries are server-side data: send Authorization: Bearer <token from POST /oauth/token>.");
 
-public sealed record CreateSessionRequest(string? ClientId, string? ClientAppKey, string? Skill);
+    private static SessionView View(Session session, SkillManifest? manifest, bool server) =>
+        session.ToView(manifest?.Steps.Select(s => s.Name).ToList() ?? [], step => MissingUploads(step, manifest), server);
 
-public sealed record SessionCreated(string Nonce, Guid SessionId, string Status, string NextStep, DateTimeOffset ExpiresAt);
-
-public sealed record SessionView(Guid SessionId, string Skill, string Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset ExpiresAt, IReadOnlyList<StepView> Steps);
-
-public sealed record StepView(Guid StepId, string Step, int StepNumber, string Status, JsonElement? Result, JsonElement? Action, JsonElement? Error, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
-{
-    public static StepView From(Step step) => new(step.Id, step.Name, step.Seq, step.Status, Parse(step.Result), Parse(step.Action), Parse(step.Error), step.CreatedAt, step.UpdatedAt);
-
-    private static JsonElement? Parse(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+    private static IReadOnlyList<string> MissingUploads(Step step, SkillManifest? manifest) =>
+        manifest?.Steps.FirstOrDefault(s => s.Name == step.Name)?.Uploads
+            .Where(u => u.Required && !step.Attachments.Any(a => a.Kind == u.Kind))
+            .Select(u => u.Kind).ToList() ?? [];
 }

@@ -1,38 +1,91 @@
+using System.Text.Json;
+using Finqware.Contracts.Sessions;
+using Finqware.SessionService.Uploads;
+
 namespace Finqware.SessionService.Steps;
 
-/// <summary>One step of a session: the data the user submitted and what the skill's connector made of it.</summary>
+/// <summary>One message of the session's conversation: the user's data for one manifest step and its outcome.</summary>
 public sealed class Step
 {
     public required Guid Id { get; init; }
 
     public required Guid SessionId { get; init; }
 
-    /// <summary>1 for the first step; unique per session, which makes each nonce single-use.</summary>
-    public required int Seq { get; init; }
+    /// <summary>1-based position in the manifest.</summary>
+    public required int Number { get; init; }
 
     public required string Name { get; init; }
 
-    /// <summary>AWAITING_UPLOADS, SUBMITTED, PROCESSING, ACTION_REQUIRED, PENDING_VERIFICATION, COMPLETED or FAILED.</summary>
+    /// <summary>One of <see cref="StepStatus"/>.</summary>
     public required string Status { get; set; }
 
-    public required string Data { get; init; }
+    public required JsonDocument Data { get; init; }
 
-    public string? Result { get; set; }
+    public JsonDocument? Result { get; set; }
 
-    public string? Action { get; set; }
+    public JsonDocument? Action { get; set; }
 
-    public string? Error { get; set; }
+    public string? ErrorCode { get; set; }
 
-    /// <summary>The identifier of the nonce that submitted the step.</summary>
-    public required string NonceId { get; init; }
+    public string? ErrorMessage { get; set; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 
-    public required DateTimeOffset UpdatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
 
-    public bool IsTerminal => Status is StepStatus.Completed or StepStatus.Failed;
+    public List<Attachment> Attachments { get; init; } = [];
+
+    public void Fail(string code, string message, DateTimeOffset now)
+    {
+        Status = StepStatus.Failed;
+        ErrorCode = code;
+        ErrorMessage = message;
+        UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// Applies a connector's outcome. Terminal steps never change, and an outcome equal to the current status with
+    /// the same content changes nothing, so redelivered or duplicated results are harmless. Returns true when the
+    /// step changed.
+    /// </summary>
+    public bool Apply(StepProcessed outcome, DateTimeOffset now)
+    {
+        if (StepStatus.IsTerminal(Status) || Status == StepStatus.AwaitingUploads || !StepStatus.IsOutcome(outcome.Outcome))
+        {
+            return false;
+        }
+
+        if (Status == outcome.Outcome && Status != StepStatus.ActionRequired && Status != StepStatus.PendingVerification)
+        {
+            return false;
+        }
+
+        var action = outcome.Action is null ? null : JsonSerializer.SerializeToDocument(outcome.Action, StepJson.Options);
+        if (Status == outcome.Outcome && SameJson(Action, action) && SameJson(Result, outcome.Result))
+        {
+            return false;
+        }
+
+        Status = outcome.Outcome;
+        Result = outcome.Result is { } result ? JsonDocument.Parse(result.GetRawText()) : Result;
+        Action = action;
+        ErrorCode = outcome.Error?.Code;
+        ErrorMessage = outcome.Error?.Message;
+        UpdatedAt = now;
+        return true;
+    }
+
+    private static bool SameJson(JsonDocument? a, JsonDocument? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (null, _) or (_, null) => false,
+        _ => a.RootElement.GetRawText() == b.RootElement.GetRawText(),
+    };
+
+    private static bool SameJson(JsonDocument? a, JsonElement? b) => SameJson(a, b is { } e ? JsonDocument.Parse(e.GetRawText()) : null);
 }
 
+/// <summary>Step statuses (DESIGN §3.3). COMPLETED and FAILED are terminal.</summary>
 public static class StepStatus
 {
     public const string AwaitingUploads = "AWAITING_UPLOADS";
@@ -42,4 +95,17 @@ public static class StepStatus
     public const string PendingVerification = "PENDING_VERIFICATION";
     public const string Completed = "COMPLETED";
     public const string Failed = "FAILED";
+
+    public static bool IsTerminal(string status) => status is Completed or Failed;
+
+    /// <summary>The step is with its connector or the bank; the session must not expire under it.</summary>
+    public static bool IsWithConnector(string status) => status is Submitted or Processing or ActionRequired or PendingVerification;
+
+    /// <summary>What a connector may report in <see cref="StepProcessed.Outcome"/>.</summary>
+    public static bool IsOutcome(string outcome) => outcome is Completed or Failed or ActionRequired or PendingVerification;
+}
+
+internal static class StepJson
+{
+    public static readonly JsonSerializerOptions Options = Finqware.ServiceDefaults.Json.ApiJson.Create();
 }

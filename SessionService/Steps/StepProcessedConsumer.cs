@@ -1,62 +1,88 @@
 using Finqware.Contracts.Sessions;
 using Finqware.SessionService.Infrastructure;
-using Finqware.SessionService.Replicas;
 using Finqware.SessionService.Sessions;
+using Finqware.SessionService.Skills;
+using Finqware.SessionService.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Steps;
 
 /// <summary>
-/// Applies a connector's outcome to its step, idempotently by step id: a terminal step never changes (a duplicated
-/// or late outcome is ignored), and the session's status follows its steps.
+/// Applies a connector's outcome to its step, idempotently: the inbox drops a redelivered message, and the step's
+/// rules (terminal never changes, the same outcome twice changes nothing) drop a duplicate sent anew. The session
+/// follows its steps; webhooks are recorded in the same transaction.
 /// </summary>
-public sealed partial class StepProcessedConsumer(SessionDbContext db, TimeProvider clock, ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
+public sealed partial class StepProcessedConsumer(
+    SessionDbContext db,
+    SkillDirectory skills,
+    WebhookOutbox webhooks,
+    StepNotifier notifier,
+    TimeProvider clock,
+    ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
 {
     public async Task Consume(ConsumeContext<StepProcessed> context)
     {
-        var outcome = context.Message;
-        await using var transaction = await db.Database.BeginTransactionAsync(context.CancellationToken);
-        var step = await db.Steps.FromSqlInterpolated($"SELECT * FROM steps WHERE id = {outcome.StepId} FOR UPDATE").FirstOrDefaultAsync(context.CancellationToken);
-        if (step is null || step.IsTerminal)
+        var message = context.Message;
+        var cancellationToken = context.CancellationToken;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(StepProcessedConsumer), cancellationToken))
         {
-            LogIgnored(logger, outcome.StepId, step?.Status ?? "unknown");
             return;
         }
 
-        var session = await db.Sessions.FirstAsync(s => s.Id == step.SessionId, context.CancellationToken);
-        var now = clock.GetUtcNow();
-        step.Status = outcome.Outcome switch
+        // Lock the session row: outcomes of one session are applied one at a time.
+        var session = await db.Sessions
+            .FromSqlInterpolated($"SELECT * FROM sessions WHERE id = {message.SessionId} FOR UPDATE")
+            .Include(s => s.Steps).ThenInclude(s => s.Attachments)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(cancellationToken);
+        var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
+        if (session is null || step is null)
         {
-            StepOutcomes.Completed => StepStatus.Completed,
-            StepOutcomes.Failed => StepStatus.Failed,
-            StepOutcomes.ActionRequired => StepStatus.ActionRequired,
-            StepOutcomes.PendingVerification => StepStatus.PendingVerification,
-            _ => throw new PermanentMessageException($"Unknown outcome '{outcome.Outcome}' for step {outcome.StepId}."),
-        };
-        step.Result = outcome.Result?.GetRawText() ?? step.Result;
-        step.Action = outcome.Action is null ? null : System.Text.Json.JsonSerializer.Serialize(outcome.Action, ReplicaJson.Options);
-        step.Error = outcome.Error is null ? null : System.Text.Json.JsonSerializer.Serialize(outcome.Error, ReplicaJson.Options);
-        step.UpdatedAt = now;
-
-        if (!session.IsClosed)
-        {
-            var manifest = await db.Skills.AsNoTracking().Where(s => s.SkillId == session.Skill).Select(s => s.Manifest).FirstOrDefaultAsync(context.CancellationToken);
-            var lastStep = manifest is not null && System.Text.Json.JsonSerializer.Deserialize<Contracts.Skills.SkillManifest>(manifest, ReplicaJson.Options)!.Steps[^1].Name == step.Name;
-            session.Status = step.Status switch
-            {
-                StepStatus.Failed => SessionStatus.Failed,
-                StepStatus.Completed when lastStep => SessionStatus.Completed,
-                StepStatus.PendingVerification => SessionStatus.PendingVerification,
-                _ => SessionStatus.InProgress,
-            };
-            session.UpdatedAt = now;
+            LogUnknownStep(logger, message.SessionId, message.StepId);
+            await transaction.CommitAsync(cancellationToken);
+            return;
         }
 
-        await db.SaveChangesAsync(context.CancellationToken);
-        await transaction.CommitAsync(context.CancellationToken);
+        var now = clock.GetUtcNow();
+        if (!step.Apply(message, now))
+        {
+            LogIgnored(logger, step.Id, message.Outcome, step.Status);
+            await transaction.CommitAsync(cancellationToken);
+            return;
+        }
+
+        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+        var sessionChanged = SessionLifecycle.Refresh(session, manifest?.Steps.Count ?? int.MaxValue, now);
+        session.UpdatedAt = now;
+        switch (step.Status)
+        {
+            case StepStatus.Completed:
+                await webhooks.EnqueueAsync(session, WebhookEvents.StepCompleted, step, cancellationToken);
+                break;
+            case StepStatus.ActionRequired:
+                await webhooks.EnqueueAsync(session, WebhookEvents.StepActionRequired, step, cancellationToken);
+                break;
+        }
+
+        if (sessionChanged && session.Status is SessionStatus.Completed or SessionStatus.Failed)
+        {
+            await webhooks.EnqueueAsync(session, session.Status == SessionStatus.Completed ? WebhookEvents.SessionCompleted : WebhookEvents.SessionFailed, null, cancellationToken);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        notifier.Notify(step.Id);
+        LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Outcome for step {StepId} ignored: the step is {Status}")]
-    private static partial void LogIgnored(ILogger logger, Guid stepId, string status);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "StepProcessed for unknown step {StepId} of session {SessionId} ignored")]
+    private static partial void LogUnknownStep(ILogger logger, Guid sessionId, Guid stepId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {Outcome} for step {StepId} changes nothing (step is {Status})")]
+    private static partial void LogIgnored(ILogger logger, Guid stepId, string outcome, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
+    private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);
 }

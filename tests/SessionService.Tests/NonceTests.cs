@@ -8,109 +8,124 @@ namespace Finqware.SessionService.Tests;
 
 public sealed class NonceTests
 {
-    private static readonly string RootKey = Convert.ToBase64String(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray());
-    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+    private static readonly NonceOptions Options = new() { RootKey = Convert.ToBase64String(Encoding.UTF8.GetBytes("a test root key of thirty-two bytes at least")) };
+    private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly Guid session = Guid.NewGuid();
 
-    private NonceService Nonces(string? rootKey = null) => new(Options.Create(new NonceOptions { RootKey = rootKey ?? RootKey }), clock);
+    private NonceService Service() => new(Microsoft.Extensions.Options.Options.Create(Options), clock);
 
     [Fact]
-    public void A_minted_nonce_verifies_and_grants_its_session_client_and_step()
+    public void A_minted_nonce_verifies_for_its_session_and_tenant()
     {
-        var (nonce, minted) = Nonces().Mint(session, "fqc_1", 2);
+        var nonce = Service().Mint(session, "fqc_a", 3);
 
-        var (grant, failure) = Nonces().Verify(nonce);
+        var check = Service().Verify(nonce.Value, session, "fqc_a");
 
-        Assert.Equal(NonceFailure.None, failure);
-        Assert.Equal(minted, grant);
-        Assert.Equal((session, "fqc_1", 2), (grant!.SessionId, grant.ClientId, grant.Seq));
-        Assert.Equal(clock.GetUtcNow().AddMinutes(30), grant.ExpiresAt);
+        Assert.Equal(NonceVerdict.Valid, check.Verdict);
+        Assert.Equal(3, check.Seq);
+        Assert.Equal(nonce.Identifier, check.Identifier);
+        Assert.Equal(clock.GetUtcNow().AddMinutes(30), check.ExpiresAt);
     }
 
     [Fact]
-    public void It_decodes_as_a_v1_macaroon_with_location_finqware_and_a_time_caveat()
+    public void The_nonce_decodes_as_a_v1_macaroon_with_location_finqware_and_a_time_caveat()
     {
-        var (nonce, _) = Nonces().Mint(session, "fqc_1", 1);
+        var nonce = Service().Mint(session, "fqc_a", 1);
 
-        var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(nonce));
+        var bytes = Base64Url.DecodeFromChars(nonce.Value);
+        var text = Encoding.Latin1.GetString(bytes);
 
         Assert.StartsWith("0016location finqware\n", text, StringComparison.Ordinal);
         Assert.Contains("identifier ", text, StringComparison.Ordinal);
         Assert.Contains($"cid session_id = {session}\n", text, StringComparison.Ordinal);
-        Assert.Contains("cid time < 2026-11-24T10:30:00.000Z\n", text, StringComparison.Ordinal);
-        Assert.Contains("\n002fsignature ", text, StringComparison.Ordinal);
-        var parsed = Macaroon.TryParse(nonce)!;
-        Assert.Equal(4, parsed.Caveats.Count);
-        Assert.Equal(nonce, parsed.Serialize());
+        Assert.Contains("cid client_id = fqc_a\n", text, StringComparison.Ordinal);
+        Assert.Contains("cid seq = 1\n", text, StringComparison.Ordinal);
+        Assert.Contains("cid time < 2026-01-02T03:34:05Z\n", text, StringComparison.Ordinal);
+        Assert.Contains("002fsignature ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('+', nonce.Value);
+        Assert.DoesNotContain('/', nonce.Value);
     }
 
     [Fact]
-    public void The_signature_is_libmacaroons_hmac_chain()
+    public void The_signature_is_the_libmacaroons_hmac_chain()
     {
-        // Recomputed by hand: HMAC(HMAC("macaroons-key-generator" padded to 32, root), id), then each caveat.
-        var root = Convert.FromBase64String(RootKey);
+        // Computed independently: k = HMAC(pad32("macaroons-key-generator"), root); sig = HMAC(k, id); sig = HMAC(sig, cid)...
+        var root = Encoding.UTF8.GetBytes("this is our super secret key; only we should know it");
         var generator = new byte[32];
-        "macaroons-key-generator"u8.CopyTo(generator);
+        Encoding.ASCII.GetBytes("macaroons-key-generator").CopyTo(generator, 0);
         var expected = System.Security.Cryptography.HMACSHA256.HashData(
-            System.Security.Cryptography.HMACSHA256.HashData(
-                System.Security.Cryptography.HMACSHA256.HashData(generator, root), "id-1"u8), "seq = 1"u8);
+            System.Security.Cryptography.HMACSHA256.HashData(System.Security.Cryptography.HMACSHA256.HashData(generator, root), "we used our secret key"u8.ToArray()),
+            "account = 3735928559"u8.ToArray());
 
-        var macaroon = Macaroon.Mint(root, "finqware", "id-1", ["seq = 1"]);
+        var macaroon = Macaroon.Mint(root, "http://mybank/", "we used our secret key", ["account = 3735928559"]);
 
         Assert.Equal(expected, macaroon.Signature);
+        var parsed = Macaroon.TryParse(macaroon.Serialize());
+        Assert.NotNull(parsed);
+        Assert.Equal(macaroon.Caveats, parsed.Caveats);
+        Assert.Equal(macaroon.Identifier, parsed.Identifier);
+        Assert.True(parsed.IsSignedWith(root));
     }
 
     [Fact]
-    public void An_expired_nonce_is_refused_as_expired()
+    public void Any_single_byte_changed_makes_the_nonce_invalid()
     {
-        var (nonce, _) = Nonces().Mint(session, "fqc_1", 1);
-
-        clock.Advance(TimeSpan.FromMinutes(30));
-
-        Assert.Equal(NonceFailure.Expired, Nonces().Verify(nonce).Failure);
-    }
-
-    [Fact]
-    public void A_nonce_with_any_byte_changed_is_invalid()
-    {
-        var (nonce, _) = Nonces().Mint(session, "fqc_1", 1);
-        var bytes = Base64Url.DecodeFromChars(nonce);
-
-        for (var i = 0; i < bytes.Length; i += 7)
+        var nonce = Service().Mint(session, "fqc_a", 1);
+        var bytes = Base64Url.DecodeFromChars(nonce.Value);
+        for (var i = 0; i < bytes.Length; i++)
         {
             var forged = (byte[])bytes.Clone();
             forged[i] ^= 0x01;
-            Assert.Equal(NonceFailure.Invalid, Nonces().Verify(Base64Url.EncodeToString(forged)).Failure);
+            Assert.Equal(NonceVerdict.Invalid, Service().Verify(Base64Url.EncodeToString(forged), session, "fqc_a").Verdict);
         }
     }
 
     [Fact]
-    public void A_nonce_signed_with_another_root_key_is_invalid()
+    public void A_nonce_is_expired_after_its_lifetime()
     {
-        var (nonce, _) = Nonces(Convert.ToBase64String(new byte[32])).Mint(session, "fqc_1", 1);
+        var nonce = Service().Mint(session, "fqc_a", 1);
 
-        Assert.Equal(NonceFailure.Invalid, Nonces().Verify(nonce).Failure);
+        clock.Advance(TimeSpan.FromMinutes(29));
+        Assert.Equal(NonceVerdict.Valid, Service().Verify(nonce.Value, session, "fqc_a").Verdict);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Equal(NonceVerdict.Expired, Service().Verify(nonce.Value, session, "fqc_a").Verdict);
     }
 
     [Fact]
-    public void An_extra_caveat_even_correctly_signed_is_invalid()
+    public void Another_sessions_or_tenants_nonce_is_invalid()
     {
-        var (nonce, _) = Nonces().Mint(session, "fqc_1", 1);
-        var parsed = Macaroon.TryParse(nonce)!;
-        var caveats = parsed.Caveats.Append("role = admin").ToList();
-        var attenuated = parsed with { Caveats = caveats, Signature = System.Security.Cryptography.HMACSHA256.HashData(parsed.Signature, "role = admin"u8) };
+        var nonce = Service().Mint(session, "fqc_a", 1);
 
-        Assert.True(attenuated.IsSignedBy(Convert.FromBase64String(RootKey)));
-        Assert.Equal(NonceFailure.Invalid, Nonces().Verify(attenuated.Serialize()).Failure);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify(nonce.Value, Guid.NewGuid(), "fqc_a").Verdict);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify(nonce.Value, session, "fqc_b").Verdict);
     }
 
-    [Theory]
-    [InlineData("")]
-    [InlineData("not base64 at all!")]
-    [InlineData("MDAwMQ")]
-    [InlineData("F3YXJlCjAwMTZpZGVudGlmaWVyIG5vbmNlcwowMDJlY2lkIHRpbWU8MjAxOS0wNS0zMVQwOToxNToxNS41OTE5Nz")]
-    public void Garbage_is_invalid(string nonce)
+    [Fact]
+    public void A_validly_signed_nonce_with_an_unknown_caveat_is_invalid()
     {
-        Assert.Equal(NonceFailure.Invalid, Nonces().Verify(nonce).Failure);
+        var root = Options.RootKeyBytes();
+        var caveats = new[] { $"session_id = {session}", "client_id = fqc_a", "seq = 1", "time < 2026-01-02T04:00:00Z" };
+        Assert.Equal(NonceVerdict.Valid, Service().Verify(Macaroon.Mint(root, "finqware", "id1", caveats).Serialize(), session, "fqc_a").Verdict);
+
+        var extended = Macaroon.Mint(root, "finqware", "id1", [.. caveats, "role = admin"]).Serialize();
+        var missing = Macaroon.Mint(root, "finqware", "id1", caveats[..3]).Serialize();
+        var otherKey = Macaroon.Mint(new byte[32], "finqware", "id1", caveats).Serialize();
+
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify(extended, session, "fqc_a").Verdict);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify(missing, session, "fqc_a").Verdict);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify(otherKey, session, "fqc_a").Verdict);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify("not a macaroon", session, "fqc_a").Verdict);
+        Assert.Equal(NonceVerdict.Invalid, Service().Verify("", session, "fqc_a").Verdict);
+    }
+
+    [Fact]
+    public void The_root_key_option_names_its_key_when_missing_or_short()
+    {
+        Assert.False(NonceOptions.HasUsableKey(new NonceOptions { RootKey = "c2hvcnQ=" }));
+        Assert.False(NonceOptions.HasUsableKey(new NonceOptions { RootKey = "%%%" }));
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+        var empty = new NonceOptions();
+        Assert.False(System.ComponentModel.DataAnnotations.Validator.TryValidateObject(empty, new(empty), results, true));
+        Assert.Contains("Nonces__RootKey", results.Single().ErrorMessage, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Finqware.SessionService.Access;
+
+public sealed class TenantTokenOptions
+{
+    public const string Section = "TenantTokens";
+
+    public string Issuer { get; set; } = "finqware";
+
+    /// <summary>The audience of tenant API tokens (TenantService's <c>POST /oauth/token</c>).</summary>
+    public string Audience { get; set; } = "finqware-api";
+
+    /// <summary>Where the signing keys are published; <c>tenants</c> is resolved by service discovery.</summary>
+    public Uri JwksUri { get; set; } = new("http://tenants/.well-known/jwks.json");
+
+    public TimeSpan JwksCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>At most one refresh in this interval when a token names a key we do not know.</summary>
+    public TimeSpan JwksMinimumRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// Validates tenant API tokens locally (signature, issuer, audience, lifetime) against TenantService's JWKS, which is
+/// fetched once and cached; an unknown key id triggers one rate-limited refresh (key rotation).
+/// </summary>
+public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients, IOptions<TenantTokenOptions> options, ILogger<TenantTokenValidator> logger)
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+    private readonly SemaphoreSlim refresh = new(1, 1);
+    private IList<SecurityKey> keys = [];
+    private DateTimeOffset fetchedAt = DateTimeOffset.MinValue;
+    private DateTimeOffset attemptedAt = DateTimeOffset.MinValue;
+
+    /// <summary>The token's <c>client_id</c> when it is a valid tenant API token, else null.</summary>
+    public async Task<string?> ValidateAsync(string token, CancellationToken cancellationToken)
+    {
+        if (token.Length > 8192 || !Handler.CanReadToken(token))
+        {
+            return null;
+        }
+
+        var kid = Handler.ReadJsonWebToken(token).Kid;
+        if (DateTimeOffset.UtcNow - fetchedAt > options.Value.JwksCacheDuration || !keys.Any(k => k.KeyId == kid))
+        {
+            await RefreshAsync(cancellationToken);
+        }
+
+        var result = await Handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = options.Value.Issuer,
+            ValidAudience = options.Value.Audience,
+            IssuerSigningKeys = keys,
+            ClockSkew = TimeSpan.FromSeconds(30),
+        });
+        return result.IsValid && result.Claims.TryGetValue("client_id", out var clientId) ? clientId as string : null;
+    }
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        await refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (DateTimeOffset.UtcNow - attemptedAt < options.Value.JwksMinimumRefreshInterval)
+            {
+                return;
+            }
+
+            attemptedAt = DateTimeOffset.UtcNow;
+
+            var http = httpClients.CreateClient(nameof(TenantTokenValidator));
+            var json = await http.GetStringAsync(options.Value.JwksUri, cancellationToken);
+            keys = new JsonWebKeySet(json).GetSigningKeys();
+            fetchedAt = DateTimeOffset.UtcNow;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Keep the keys we have; tokens signed by them still validate.
+            LogJwksUnavailable(logger, ex.Message);
+        }
+        finally
+        {
+            refresh.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The tenant token keys could not be fetched: {Reason}")]
+    private static partial void LogJwksUnavailable(ILogger logger, string reason);
+}

@@ -1,0 +1,75 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Finqware.SessionService.Access;
+using Finqware.SessionService.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Finqware.SessionService.Internal;
+
+public sealed class InternalApiOptions
+{
+    public const string Section = "InternalApi";
+
+    /// <summary>
+    /// Shared with the connectors (their <c>Connector:InternalKey</c>). When unset, only loopback callers are served
+    /// (a single-machine development setup); production sets it.
+    /// </summary>
+    public string? Key { get; set; }
+}
+
+/// <summary>
+/// Service-to-service endpoints under <c>/internal</c>. The gateway routes no <c>/internal</c> path, so tenants never
+/// reach them; in addition every call must carry the shared internal key.
+/// </summary>
+public static class InternalApi
+{
+    public const string KeyHeader = "X-Finqware-Internal-Key";
+
+    public static IEndpointRouteBuilder MapInternalApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/internal/attachments/{attachment_id:guid}", GetAttachmentAsync)
+            .WithName("ReadAttachment")
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> GetAttachmentAsync(
+        [FromRoute(Name = "attachment_id")] Guid attachmentId,
+        SessionDbContext db,
+        IOptions<InternalApiOptions> options,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        if (!IsInternalCaller(http, options.Value))
+        {
+            return new ApiError(403, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
+                $"Connectors send the shared internal key in {KeyHeader} (Connector__InternalKey = InternalApi__Key).").ToProblem(http);
+        }
+
+        var attachment = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == attachmentId, cancellationToken);
+        if (attachment is null)
+        {
+            return new ApiError(404, "ATTACHMENT_NOT_FOUND", "No such attachment.", "Use an attachment_id from the ProcessStep command.").ToProblem(http);
+        }
+
+        http.Response.Headers["X-Content-Sha256"] = attachment.Sha256;
+        return TypedResults.File(attachment.Content, attachment.ContentType);
+    }
+
+    private static bool IsInternalCaller(HttpContext http, InternalApiOptions options)
+    {
+        if (string.IsNullOrEmpty(options.Key))
+        {
+            return http.Connection.RemoteIpAddress is null || IPAddress.IsLoopback(http.Connection.RemoteIpAddress);
+        }
+
+        var presented = http.Request.Headers[KeyHeader].ToString();
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
+            SHA256.HashData(Encoding.UTF8.GetBytes(options.Key)));
+    }
+}

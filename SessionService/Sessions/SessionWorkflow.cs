@@ -1,0 +1,298 @@
+using System.Text.Json;
+using Finqware.Contracts.Sessions;
+using Finqware.Contracts.Skills;
+using Finqware.SessionService.Access;
+using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Nonces;
+using Finqware.SessionService.Skills;
+using Finqware.SessionService.Steps;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+
+namespace Finqware.SessionService.Sessions;
+
+/// <summary>
+/// The Sessions API's rules: opening a session, submitting steps in manifest order with single-use nonces, sending
+/// ready steps to their connector through the outbox, cancelling, and lazy expiry. Every change and the messages it
+/// causes are saved in one transaction.
+/// </summary>
+public sealed partial class SessionWorkflow(
+    SessionDbContext db,
+    TenantAccess access,
+    SkillDirectory skills,
+    NonceService nonces,
+    StepDataValidator validator,
+    TimeProvider clock,
+    ILogger<SessionWorkflow> logger)
+{
+    public async Task<(OpenSessionResponse? Opened, ApiError? Error)> OpenAsync(OpenSessionRequest request, CancellationToken cancellationToken)
+    {
+        var missing = Missing(("client_id", request.ClientId), ("client_app_key", request.ClientAppKey), ("skill", request.Skill));
+        if (missing is not null)
+        {
+            return (null, missing);
+        }
+
+        var tenant = await access.ByAppKeyAsync(request.ClientId, request.ClientAppKey, cancellationToken);
+        if (tenant is null)
+        {
+            return (null, new ApiError(401, "INVALID_CLIENT_CREDENTIALS", "The client_id and client_app_key do not match an active tenant.",
+                "Use the client_id and client_app_key shown when the tenant was registered (or the rotated key)."));
+        }
+
+        if (!tenant.Skills.Contains(request.Skill!))
+        {
+            return (null, new ApiError(403, "SKILL_NOT_REGISTERED", "The tenant has not registered this skill.",
+                $"Register {request.Skill} for your tenant (PUT /tenants/{{client_id}}/skills) before opening sessions with it."));
+        }
+
+        var manifest = await skills.FindAsync(request.Skill!, cancellationToken);
+        if (manifest is null || !await skills.IsAvailableAsync(manifest.SkillId, cancellationToken))
+        {
+            return (null, ApiError.SkillUnavailable(request.Skill!));
+        }
+
+        var now = clock.GetUtcNow();
+        var id = Guid.CreateVersion7();
+        var nonce = nonces.Mint(id, tenant.ClientId, seq: 1);
+        db.Sessions.Add(new Session
+        {
+            Id = id,
+            ClientId = tenant.ClientId,
+            Skill = manifest.SkillId,
+            Status = SessionStatus.Created,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ExpiresAt = nonce.ExpiresAt,
+            NextSeq = 1,
+            CurrentNonceId = nonce.Identifier,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        LogOpened(logger, id, tenant.ClientId, manifest.SkillId);
+        return (new OpenSessionResponse(nonce.Value, id, SessionStatus.Created, manifest.Steps.Count > 0 ? manifest.Steps[0].Name : null, nonce.ExpiresAt), null);
+    }
+
+    public async Task<(SubmitStepResponse? Submitted, ApiError? Error)> SubmitStepAsync(Guid sessionId, SubmitStepRequest request, CancellationToken cancellationToken)
+    {
+        var missing = Missing(("client_id", request.ClientId), ("nonce", request.Nonce), ("skill", request.Skill), ("step", request.Step));
+        if (missing is not null)
+        {
+            return (null, missing);
+        }
+
+        var session = await LoadAsync(sessionId, request.ClientId!, cancellationToken);
+        if (session is null)
+        {
+            return (null, ApiError.SessionNotFound());
+        }
+
+        if (await CheckNonceAsync(session, request.Nonce, cancellationToken) is { } nonceError)
+        {
+            return (null, nonceError);
+        }
+
+        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+        if (manifest is null)
+        {
+            return (null, ApiError.SkillUnavailable(session.Skill));
+        }
+
+        if (await ExpireIfDueAsync(session, manifest, cancellationToken) || session.IsClosed)
+        {
+            return (null, ApiError.SessionClosed(session.Status));
+        }
+
+        if (request.Skill != session.Skill)
+        {
+            return (null, new ApiError(422, "SKILL_MISMATCH", "The skill does not match the session's.",
+                $"This session runs {session.Skill}; send that skill, or open a new session for {request.Skill}."));
+        }
+
+        var index = manifest.Steps.Select(s => s.Name).ToList().IndexOf(request.Step!);
+        if (index < 0)
+        {
+            return (null, new ApiError(422, "UNKNOWN_STEP", "The skill has no such step.",
+                $"{session.Skill} has the steps {string.Join(", ", manifest.Steps.Select(s => s.Name))} (GET /skills/{{skill_id}})."));
+        }
+
+        if (index + 1 != session.NextSeq)
+        {
+            var expected = session.NextSeq <= manifest.Steps.Count ? $"the next step is {manifest.Steps[session.NextSeq - 1].Name}" : "every step has been submitted";
+            return (null, new ApiError(409, "STEP_OUT_OF_ORDER", "Steps run in the skill's order.", $"In this session {expected}."));
+        }
+
+        if (session.Steps.FirstOrDefault(s => s.Number == index) is { } previous && previous.Status != StepStatus.Completed)
+        {
+            return (null, new ApiError(409, "PREVIOUS_STEP_NOT_FINISHED", "The previous step has not completed yet.",
+                $"Step {previous.Name} is {previous.Status}. Wait for it (GET /sessions/{session.Id}/steps/{previous.Id}?wait=30) and then submit this step."));
+        }
+
+        var stepManifest = manifest.Steps[index];
+        var errors = await validator.ValidateAsync(stepManifest.DataSchema, request.Data);
+        if (errors.Count > 0)
+        {
+            return (null, new ApiError(422, "VALIDATION_FAILED", "The step's data is not valid.",
+                $"Correct the fields listed in errors; the step's data_schema is in GET /skills/{{skill_id}}. The nonce was not used.", errors));
+        }
+
+        if (!await skills.IsAvailableAsync(session.Skill, cancellationToken))
+        {
+            return (null, ApiError.SkillUnavailable(session.Skill));
+        }
+
+        var now = clock.GetUtcNow();
+        var requiredUploads = stepManifest.Uploads.Where(u => u.Required).Select(u => u.Kind).ToList();
+        var step = new Step
+        {
+            Id = Guid.CreateVersion7(),
+            SessionId = session.Id,
+            Number = session.NextSeq,
+            Name = stepManifest.Name,
+            Status = requiredUploads.Count > 0 ? StepStatus.AwaitingUploads : StepStatus.Submitted,
+            Data = JsonDocument.Parse(request.Data.GetRawText()),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        session.Steps.Add(step);
+        db.Steps.Add(step);
+
+        var next = nonces.Mint(session.Id, session.ClientId, session.NextSeq + 1);
+        db.UsedNonces.Add(new UsedNonce { Identifier = session.CurrentNonceId, SessionId = session.Id, UsedAt = now });
+        session.CurrentNonceId = next.Identifier;
+        session.NextSeq++;
+        session.ExpiresAt = next.ExpiresAt;
+        SessionLifecycle.Refresh(session, manifest.Steps.Count, now);
+        session.UpdatedAt = now;
+        if (step.Status == StepStatus.Submitted)
+        {
+            Dispatch(session, step, manifest);
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is DbUpdateConcurrencyException || ex is DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } })
+        {
+            // Another request consumed the same nonce first.
+            return (null, ApiError.NonceAlreadyUsed());
+        }
+
+        LogStepAccepted(logger, session.Id, step.Id, step.Name, step.Status);
+        return (new SubmitStepResponse(step.Id, next.Value, step.Status, step.Status == StepStatus.AwaitingUploads ? requiredUploads : null, next.ExpiresAt), null);
+    }
+
+    public async Task<(Session? Session, SkillManifest? Manifest, ApiError? Error)> CancelAsync(Guid sessionId, string clientId, CancellationToken cancellationToken)
+    {
+        var session = await LoadAsync(sessionId, clientId, cancellationToken);
+        if (session is null)
+        {
+            return (null, null, ApiError.SessionNotFound());
+        }
+
+        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+        if (!SessionLifecycle.Cancel(session, clock.GetUtcNow()))
+        {
+            return (null, null, ApiError.SessionClosed(session.Status));
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return (session, manifest, null);
+    }
+
+    /// <summary>The session (with steps and attachment metadata) of this tenant, expired first if due; null for anyone else's.</summary>
+    public async Task<(Session? Session, SkillManifest? Manifest)> ReadAsync(Guid sessionId, string clientId, CancellationToken cancellationToken)
+    {
+        var session = await LoadAsync(sessionId, clientId, cancellationToken);
+        if (session is null)
+        {
+            return (null, null);
+        }
+
+        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+        await ExpireIfDueAsync(session, manifest, cancellationToken);
+        return (session, manifest);
+    }
+
+    public Task<Session?> LoadAsync(Guid sessionId, string clientId, CancellationToken cancellationToken) =>
+        db.Sessions
+            .Include(s => s.Steps).ThenInclude(s => s.Attachments)
+            .AsSplitQuery()
+            .FirstOrDefaultAsync(s => s.Id == sessionId && s.ClientId == clientId, cancellationToken);
+
+    /// <summary>
+    /// Checks that <paramref name="nonce"/> is the session's outstanding nonce: signed by us, for this session and
+    /// tenant, not expired, not used. Does not consume it.
+    /// </summary>
+    public async Task<ApiError?> CheckNonceAsync(Session session, string? nonce, CancellationToken cancellationToken)
+    {
+        var check = nonces.Verify(nonce, session.Id, session.ClientId);
+        if (check.Verdict == NonceVerdict.Invalid)
+        {
+            return ApiError.NonceInvalid();
+        }
+
+        if (check.Identifier != session.CurrentNonceId)
+        {
+            return await db.UsedNonces.AnyAsync(n => n.Identifier == check.Identifier, cancellationToken)
+                ? ApiError.NonceAlreadyUsed()
+                : ApiError.NonceInvalid();
+        }
+
+        return check.Verdict == NonceVerdict.Expired ? ApiError.NonceExpired() : null;
+    }
+
+    /// <summary>Sends the step to its skill's queue when this unit of work commits.</summary>
+    public void Dispatch(Session session, Step step, SkillManifest manifest)
+    {
+        var previous = session.Steps
+            .Where(s => s.Number < step.Number && s.Result is not null)
+            .ToDictionary(s => s.Name, s => s.Result!.RootElement.Clone());
+        db.SendOnCommit(manifest.Queue, new ProcessStep
+        {
+            SessionId = session.Id,
+            StepId = step.Id,
+            ClientId = session.ClientId,
+            Skill = session.Skill,
+            Step = step.Name,
+            StepNumber = step.Number,
+            Data = step.Data.RootElement.Clone(),
+            Attachments = [.. step.Attachments.OrderBy(a => a.CreatedAt).Select(a => new AttachmentDescriptor
+            {
+                AttachmentId = a.Id,
+                Kind = a.Kind,
+                ContentType = a.ContentType,
+                Size = a.Size,
+                Sha256 = a.Sha256,
+            })],
+            PreviousResults = previous,
+        });
+    }
+
+    private async Task<bool> ExpireIfDueAsync(Session session, SkillManifest? manifest, CancellationToken cancellationToken)
+    {
+        if (!SessionLifecycle.ExpireIfDue(session, clock.GetUtcNow()))
+        {
+            return false;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        LogExpired(logger, session.Id, manifest?.SkillId ?? session.Skill);
+        return true;
+    }
+
+    private static ApiError? Missing(params (string Name, string? Value)[] fields)
+    {
+        var errors = fields.Where(f => string.IsNullOrWhiteSpace(f.Value)).ToDictionary(f => f.Name, _ => new[] { "is required." });
+        return errors.Count == 0 ? null : new ApiError(422, "VALIDATION_FAILED", "Required fields are missing.", "Send every field listed in errors.", errors);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {ClientId} for {Skill}")]
+    private static partial void LogOpened(ILogger logger, Guid sessionId, string clientId, string skill);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: step {StepId} ({Step}) accepted as {Status}")]
+    private static partial void LogStepAccepted(ILogger logger, Guid sessionId, Guid stepId, string step, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ({Skill}) expired")]
+    private static partial void LogExpired(ILogger logger, Guid sessionId, string skill);
+}

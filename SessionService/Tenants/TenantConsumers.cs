@@ -1,0 +1,60 @@
+using Finqware.Contracts.Tenants;
+using Finqware.SessionService.Infrastructure;
+using MassTransit;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Tenants;
+
+/// <summary>Keeps the tenant replica; an event older than what the replica holds (by version) changes nothing.</summary>
+public sealed class TenantUpsertedConsumer(SessionDbContext db) : IConsumer<TenantUpserted>
+{
+    public async Task Consume(ConsumeContext<TenantUpserted> context)
+    {
+        var message = context.Message;
+        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.ClientId == message.ClientId, context.CancellationToken);
+        if (tenant is null)
+        {
+            tenant = new TenantReplica { ClientId = message.ClientId };
+            db.Tenants.Add(tenant);
+        }
+        else if (tenant.Version >= message.Version)
+        {
+            return;
+        }
+
+        tenant.ServicerId = message.ServicerId;
+        tenant.Environment = message.Environment;
+        tenant.Skills = [.. message.Skills];
+        tenant.Status = message.Status;
+        tenant.WebhookUrl = message.WebhookUrl;
+        tenant.Keys = [.. message.Keys];
+        tenant.Version = message.Version;
+        tenant.UpdatedAt = message.UpdatedAt;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+}
+
+public sealed class TenantRemovedConsumer(SessionDbContext db) : IConsumer<TenantRemoved>
+{
+    public async Task Consume(ConsumeContext<TenantRemoved> context)
+    {
+        var message = context.Message;
+        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.ClientId == message.ClientId, context.CancellationToken);
+        if (tenant is null)
+        {
+            tenant = new TenantReplica { ClientId = message.ClientId, ServicerId = message.ServicerId };
+            db.Tenants.Add(tenant);
+        }
+        else if (tenant.Version >= message.Version)
+        {
+            return;
+        }
+
+        tenant.Status = "REMOVED";
+        tenant.Keys = [];
+        tenant.Skills = [];
+        tenant.Version = message.Version;
+        tenant.UpdatedAt = message.RemovedAt;
+        await db.SaveChangesAsync(context.CancellationToken);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Finqware.SessionService.Webhooks;
+
+/// <summary>One webhook event for one tenant, and how its delivery went. Written in the transaction of the change it reports.</summary>
+public sealed class WebhookDelivery
+{
+    /// <summary>The event's <c>event_id</c>; the receiver deduplicates on it.</summary>
+    public required Guid Id { get; init; }
+
+    public required string ClientId { get; init; }
+
+    public Guid? SessionId { get; init; }
+
+    public required string EventType { get; init; }
+
+    /// <summary>The exact body sent (and signed).</summary>
+    public required string Payload { get; init; }
+
+    public required string Url { get; init; }
+
+    /// <summary>PENDING, DELIVERED or FAILED (gave up after the last attempt).</summary>
+    public required string Status { get; set; }
+
+    public int Attempts { get; set; }
+
+    public required DateTimeOffset NextAttemptAt { get; set; }
+
+    public int? LastStatusCode { get; set; }
+
+    public string? LastError { get; set; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset? DeliveredAt { get; set; }
+}
+
+public static class WebhookStatus
+{
+    public const string Pending = "PENDING";
+    public const string Delivered = "DELIVERED";
+    public const string Failed = "FAILED";
+}
+
+public static class WebhookEvents
+{
+    public const string StepCompleted = "STEP_COMPLETED";
+    public const string StepActionRequired = "STEP_ACTION_REQUIRED";
+    public const string SessionCompleted = "SESSION_COMPLETED";
+    public const string SessionFailed = "SESSION_FAILED";
+}

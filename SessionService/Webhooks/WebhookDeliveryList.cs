@@ -1,0 +1,18 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Webhooks;
+
+public sealed record WebhookDeliveryView(
+    Guid EventId, string Type, Guid? SessionId, string Url, string Status, int Attempts, int? LastStatusCode, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt);
+
+public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Deliveries)
+{
+    public static async Task<WebhookDeliveryList> LoadAsync(IQueryable<WebhookDelivery> query, int limit, CancellationToken cancellationToken)
+    {
+        var rows = await query.OrderByDescending(w => w.CreatedAt).Take(limit).AsNoTracking().ToListAsync(cancellationToken);
+        return new WebhookDeliveryList([.. rows.Select(w => new WebhookDeliveryView(
+            w.Id, w.EventType, w.SessionId, w.Url, w.Status, w.Attempts, w.LastStatusCode, w.LastError, w.CreatedAt, w.DeliveredAt,
+            w.Status == WebhookStatus.Pending ? w.NextAttemptAt : null))]);
+    }
+}

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Finqware.SessionService.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Finqware.SessionService.Webhooks;
+
+public sealed class WebhookOptions
+{
+    public const string Section = "Webhooks";
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The first retry waits this long; each next one twice as long, up to <see cref="MaxBackoff"/>.</summary>
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Attempts before a delivery is given up (FAILED).</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>
+/// Delivers webhook events from the <c>webhook_deliveries</c> table: due rows are claimed with
+/// <c>FOR UPDATE SKIP LOCKED</c> (safe with several instances), posted signed, and either marked delivered or given
+/// their next attempt time with exponential backoff. Nothing lives only in memory, so a restart loses nothing.
+/// </summary>
+public sealed partial class WebhookDispatcher(
+    IServiceScopeFactory scopes,
+    IOptions<WebhookOptions> options,
+    TimeProvider clock,
+    ILogger<WebhookDispatcher> logger) : BackgroundService
+{
+    public const string SignatureHeader = "Finqware-Signature";
+    public const string EventIdHeader = "Finqware-Event-Id";
+
+    private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false });
+
+    /// <summary><c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(key, t + "." + body)&gt;</c>.</summary>
+    public static string Sign(byte[] key, long timestamp, string body)
+    {
+        var t = timestamp.ToString(CultureInfo.InvariantCulture);
+        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{t}.{body}"));
+        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var delivered = 0;
+            try
+            {
+                delivered = await DeliverDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRoundFailed(logger, ex);
+            }
+
+            if (delivered == 0)
+            {
+                await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SessionDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var due = await db.WebhookDeliveries
+            .FromSqlInterpolated($"SELECT * FROM webhook_deliveries WHERE status = {WebhookStatus.Pending} AND next_attempt_at <= {now} ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED")
+            .ToListAsync(cancellationToken);
+        foreach (var delivery in due)
+        {
+            var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == delivery.ClientId, cancellationToken);
+            var key = tenant?.WebhookSigningKey();
+            delivery.Attempts++;
+            if (key is null)
+            {
+                Retry(delivery, null, "The tenant has no webhook secret.");
+                continue;
+            }
+
+            try
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url)
+                {
+                    Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Add(SignatureHeader, Sign(key, clock.GetUtcNow().ToUnixTimeSeconds(), delivery.Payload));
+                request.Headers.Add(EventIdHeader, delivery.Id.ToString());
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.Value.Timeout);
+                using var response = await http.SendAsync(request, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    delivery.Status = WebhookStatus.Delivered;
+                    delivery.DeliveredAt = clock.GetUtcNow();
+                    delivery.LastStatusCode = (int)response.StatusCode;
+                    delivery.LastError = null;
+                }
+                else
+                {
+                    Retry(delivery, (int)response.StatusCode, $"The endpoint answered {(int)response.StatusCode}.");
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+            {
+                Retry(delivery, null, ex is TaskCanceledException ? "The endpoint did not answer in time." : $"The endpoint could not be reached: {ex.Message}");
+            }
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return due.Count;
+    }
+
+    private void Retry(WebhookDelivery delivery, int? statusCode, string error)
+    {
+        delivery.LastStatusCode = statusCode;
+        delivery.LastError = error.Length > 500 ? error[..500] : error;
+        if (delivery.Attempts >= options.Value.MaxAttempts)
+        {
+            delivery.Status = WebhookStatus.Failed;
+            LogGaveUp(logger, delivery.Id, delivery.Attempts);
+            return;
+        }
+
+        var backoff = options.Value.InitialBackoff * Math.Pow(2, delivery.Attempts - 1);
+        delivery.NextAttemptAt = clock.GetUtcNow() + (backoff < options.Value.MaxBackoff ? backoff : options.Value.MaxBackoff);
+    }
+
+    public override void Dispose()
+    {
+        http.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook round failed; due deliveries stay pending")]
+    private static partial void LogRoundFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Webhook {EventId} given up after {Attempts} attempts")]
+    private static partial void LogGaveUp(ILogger logger, Guid eventId, int attempts);
+}

@@ -1,0 +1,327 @@
+using System.Buffers.Text;
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Finqware.Contracts.Sessions;
+using Finqware.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Finqware.SessionService.Tests;
+
+/// <summary>The seed's onboarding story against real PostgreSQL, real RabbitMQ and a connector built on the SDK.</summary>
+public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+{
+    private SessionHost host = null!;
+
+    public async ValueTask InitializeAsync() => host = await SessionHost.StartAsync(postgres, rabbit);
+
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+
+    private static string SeedOpen(TestTenant tenant, string skill = TestSkills.Aisp) => $$"""
+        {
+          "client_id": "{{tenant.ClientId}}",
+          "client_app_key": "{{tenant.AppKey}}",
+          "skill": "{{skill}}"
+        }
+        """;
+
+    private static string SeedStep(TestTenant tenant, string nonce) => $$"""
+        {
+          "client_id": "{{tenant.ClientId}}",
+          "nonce": "{{nonce}}",
+          "skill": "xyz_sbx_#3.0",
+          "step": "product_form",
+          "data": {
+            "value": "100000",
+            "currency": "EUR",
+            "period": "12"
+          }
+        }
+        """;
+
+    private async Task<(Guid SessionId, string Nonce)> OpenAsync(TestTenant tenant, string skill = TestSkills.Deposit)
+    {
+        var (status, body) = await host.SendAsync(HttpMethod.Post, "/sessions", SeedOpen(tenant, skill));
+        Assert.True(status == 201, body.ToString());
+        return (body.GetProperty("session_id").GetGuid(), body.GetProperty("nonce").GetString()!);
+    }
+
+    private async Task<JsonElement> WaitStepAsync(TestTenant tenant, Guid sessionId, Guid stepId, string status = "COMPLETED")
+    {
+        for (var i = 0; i < 10; i++)
+        {
+            var (code, step) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}?wait=10", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+            Assert.Equal(200, code);
+            if (step.GetProperty("status").GetString() == status)
+            {
+                return step;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"Step {stepId} did not reach {status}.");
+    }
+
+    [Fact]
+    public async Task The_seeds_open_session_body_gets_the_seeds_response_shape_and_a_macaroon_nonce()
+    {
+        var tenant = await host.NewTenantAsync();
+
+        var (status, body) = await host.SendAsync(HttpMethod.Post, "/sessions", SeedOpen(tenant));
+
+        Assert.Equal(201, status);
+        Assert.Equal("SESSION_CREATED", body.GetProperty("status").GetString());
+        Assert.True(Guid.TryParse(body.GetProperty("session_id").GetString(), out _));
+        Assert.Equal("consent", body.GetProperty("next_step").GetString());
+        var macaroon = Encoding.Latin1.GetString(Base64Url.DecodeFromChars(body.GetProperty("nonce").GetString()));
+        Assert.Contains("location finqware\n", macaroon, StringComparison.Ordinal);
+        Assert.Contains("cid time < ", macaroon, StringComparison.Ordinal);
+        Assert.Contains($"cid session_id = {body.GetProperty("session_id").GetString()}\n", macaroon, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_three_step_session_with_uploads_in_steps_1_and_2_completes_against_the_connector()
+    {
+        var received = new ConcurrentQueue<(string Signature, string Body)>();
+        await using var receiver = await WebhookReceiver.StartAsync(received);
+        var tenant = await host.NewTenantAsync(receiver.Url);
+        var (sessionId, nonce) = await OpenAsync(tenant);
+
+        // Step 1: the seed's body verbatim; it waits for its ID document.
+        var (status, step1) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", SeedStep(tenant, nonce));
+        Assert.True(status == 202, step1.ToString());
+        Assert.Equal("AWAITING_UPLOADS", step1.GetProperty("status").GetString());
+        var step1Id = step1.GetProperty("step_id").GetGuid();
+        nonce = step1.GetProperty("nonce").GetString()!;
+
+        var pdf = SessionHost.Pdf();
+        var (uploadStatus, upload) = await host.UploadAsync(step1Id, tenant.ClientId, nonce, "id_document", pdf, "id.pdf");
+        Assert.True(uploadStatus == 201, upload.ToString());
+        Assert.Equal("id_document", upload.GetProperty("kind").GetString());
+        Assert.Equal(pdf.Length, upload.GetProperty("size").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(pdf)), upload.GetProperty("sha256").GetString());
+        Assert.True(upload.TryGetProperty("attachment_id", out _));
+
+        var done1 = await WaitStepAsync(tenant, sessionId, step1Id);
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(pdf)), done1.GetProperty("result").GetProperty("attachments").GetProperty("id_document").GetString());
+
+        // Step 2 with a selfie; step 3 without uploads.
+        var (_, step2) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "kyc", data = new { name = "Ana Pop" } });
+        var step2Id = step2.GetProperty("step_id").GetGuid();
+        nonce = step2.GetProperty("nonce").GetString()!;
+        Assert.Equal(201, (await host.UploadAsync(step2Id, tenant.ClientId, nonce, "selfie", SessionHost.Png(), "me.png")).Status);
+        var done2 = await WaitStepAsync(tenant, sessionId, step2Id);
+        Assert.Equal(["product_form"], done2.GetProperty("result").GetProperty("previous").EnumerateArray().Select(e => e.GetString()));
+
+        var (status3, step3) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "confirm", data = new { accept = true } });
+        Assert.Equal(202, status3);
+        Assert.Equal("SUBMITTED", step3.GetProperty("status").GetString());
+        await WaitStepAsync(tenant, sessionId, step3.GetProperty("step_id").GetGuid());
+
+        var (_, session) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+        Assert.Equal("COMPLETED", session.GetProperty("status").GetString());
+        Assert.Equal(3, session.GetProperty("steps").GetArrayLength());
+
+        // Webhooks: signed with the key derived from the webhook secret, recorded, readable by the tenant.
+        await host.WaitForAsync(async db => await db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId && w.Status == "DELIVERED") == 4);
+        var key = SHA256.HashData(Encoding.UTF8.GetBytes(tenant.WebhookSecret));
+        foreach (var (signature, body) in received)
+        {
+            var parts = signature.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+            var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{parts["t"]}.{body}")));
+            Assert.Equal(expected, parts["v1"]);
+        }
+
+        Assert.Equal(["SESSION_COMPLETED", "STEP_COMPLETED", "STEP_COMPLETED", "STEP_COMPLETED"],
+            received.Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("type").GetString()).Order(StringComparer.Ordinal));
+        var (_, deliveries) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/webhooks", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+        Assert.Equal(4, deliveries.GetProperty("deliveries").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Replayed_forged_expired_and_other_session_nonces_are_refused_with_their_codes()
+    {
+        var tenant = await host.NewTenantAsync();
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        var (otherSession, otherNonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        object Step(string n) => new { client_id = tenant.ClientId, nonce = n, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } };
+
+        var bytes = Base64Url.DecodeFromChars(nonce);
+        bytes[^5] ^= 0x01;
+        var (forged, forgedBody) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", Step(Base64Url.EncodeToString(bytes)));
+        Assert.Equal((401, "NONCE_INVALID"), (forged, forgedBody.GetProperty("code").GetString()));
+
+        var (foreign, foreignBody) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", Step(otherNonce));
+        Assert.Equal((401, "NONCE_INVALID"), (foreign, foreignBody.GetProperty("code").GetString()));
+
+        Assert.Equal(202, (await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", Step(nonce))).Status);
+        var (replayed, replayedBody) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", Step(nonce));
+        Assert.Equal((409, "NONCE_ALREADY_USED"), (replayed, replayedBody.GetProperty("code").GetString()));
+
+        host.Clock.Advance(TimeSpan.FromMinutes(31));
+        var (expired, expiredBody) = await host.SendAsync(HttpMethod.Post, $"/sessions/{otherSession}/steps", Step(otherNonce));
+        Assert.Equal((401, "NONCE_EXPIRED"), (expired, expiredBody.GetProperty("code").GetString()));
+        Assert.Contains("trace_id", expiredBody.EnumerateObject().Select(p => p.Name));
+    }
+
+    [Fact]
+    public async Task Out_of_order_mismatched_invalid_and_oversized_requests_get_their_problem_codes()
+    {
+        var tenant = await host.NewTenantAsync();
+        var (sessionId, nonce) = await OpenAsync(tenant);
+        async Task<(int, string?)> Submit(object body)
+        {
+            var (status, problem) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", body);
+            return (status, problem.TryGetProperty("code", out var code) ? code.GetString() : null);
+        }
+
+        Assert.Equal((422, "SKILL_MISMATCH"), await Submit(new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "product_form", data = new { } }));
+        Assert.Equal((409, "STEP_OUT_OF_ORDER"), await Submit(new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "kyc", data = new { name = "x" } }));
+        var (status, invalid) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "product_form", data = new { value = "lots", currency = "USD" } });
+        Assert.Equal(422, status);
+        Assert.Equal("VALIDATION_FAILED", invalid.GetProperty("code").GetString());
+        Assert.Equal(["data.currency", "data.period", "data.value"], invalid.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+
+        // None of the refusals used the nonce.
+        var (_, step1) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", SeedStep(tenant, nonce));
+        var stepId = step1.GetProperty("step_id").GetGuid();
+        nonce = step1.GetProperty("nonce").GetString()!;
+        Assert.Equal((409, "PREVIOUS_STEP_NOT_FINISHED"), await Submit(new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "kyc", data = new { name = "x" } }));
+
+        var (tooLarge, tooLargeBody) = await host.UploadAsync(stepId, tenant.ClientId, nonce, "id_document", SessionHost.Pdf(70 * 1024));
+        Assert.Equal((413, "UPLOAD_TOO_LARGE"), (tooLarge, tooLargeBody.GetProperty("code").GetString()));
+        var (wrongType, wrongTypeBody) = await host.UploadAsync(stepId, tenant.ClientId, nonce, "id_document", "MZ this is an executable"u8.ToArray(), "id.pdf");
+        Assert.Equal((415, "UNSUPPORTED_UPLOAD_TYPE"), (wrongType, wrongTypeBody.GetProperty("code").GetString()));
+        var (foreignUpload, foreignUploadBody) = await host.UploadAsync(stepId, (await host.NewTenantAsync()).ClientId, nonce, "id_document", SessionHost.Pdf());
+        Assert.Equal((404, "STEP_NOT_FOUND"), (foreignUpload, foreignUploadBody.GetProperty("code").GetString()));
+
+        var (cancelled, cancelledBody) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/cancel", auth: SessionHost.Basic(tenant.ClientId, tenant.AppKey));
+        Assert.Equal(200, cancelled);
+        Assert.Equal("CANCELLED", cancelledBody.GetProperty("status").GetString());
+        var (closed, closedBody) = await host.UploadAsync(stepId, tenant.ClientId, nonce, "id_document", SessionHost.Pdf());
+        Assert.Equal((409, "SESSION_CLOSED"), (closed, closedBody.GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public async Task Another_tenant_gets_404_and_the_client_app_key_reads_statuses_but_no_server_side_data()
+    {
+        var tenant = await host.NewTenantAsync();
+        var other = await host.NewTenantAsync();
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        var (_, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
+        var stepId = step.GetProperty("step_id").GetGuid();
+        var done = await WaitStepAsync(tenant, sessionId, stepId);
+        Assert.True(done.TryGetProperty("result", out _));
+
+        foreach (var auth in new[] { SessionHost.Bearer(host.ApiToken(other.ClientId)), SessionHost.Basic(other.ClientId, other.AppKey) })
+        {
+            var (status, problem) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: auth);
+            Assert.Equal((404, "SESSION_NOT_FOUND"), (status, problem.GetProperty("code").GetString()));
+        }
+
+        var (otherSubmit, otherProblem) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = other.ClientId, nonce = step.GetProperty("nonce").GetString(), skill = TestSkills.Aisp, step = "consent", data = new { user = "x" } });
+        Assert.Equal((404, "SESSION_NOT_FOUND"), (otherSubmit, otherProblem.GetProperty("code").GetString()));
+
+        var (clientStatus, clientView) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: SessionHost.Basic(tenant.ClientId, tenant.AppKey));
+        Assert.Equal(200, clientStatus);
+        Assert.Equal("COMPLETED", clientView.GetProperty("status").GetString());
+        Assert.False(clientView.GetProperty("steps")[0].TryGetProperty("result", out _));
+        var (_, clientStep) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}", auth: SessionHost.Basic(tenant.ClientId, tenant.AppKey));
+        Assert.False(clientStep.TryGetProperty("result", out _));
+
+        Assert.Equal(401, (await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: SessionHost.Bearer(tenant.AppKey))).Status);
+        Assert.Equal(401, (await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId, "finqware-portal")))).Status);
+        Assert.Equal(401, (await host.SendAsync(HttpMethod.Get, "/sessions/webhook-deliveries", auth: SessionHost.Basic(tenant.ClientId, tenant.AppKey))).Status);
+        Assert.Equal(401, (await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}")).Status);
+    }
+
+    [Fact]
+    public async Task A_step_accepted_before_a_restart_completes_once_after_it_and_a_duplicated_result_changes_nothing()
+    {
+        var received = new ConcurrentQueue<(string Signature, string Body)>();
+        await using var receiver = await WebhookReceiver.StartAsync(received);
+        var tenant = await host.NewTenantAsync(receiver.Url);
+        await host.StopConnectorAsync();
+        // The skill stays available for its liveness window: the step is accepted and its ProcessStep queued.
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        var (status, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
+        Assert.True(status == 202, step.ToString());
+        var stepId = step.GetProperty("step_id").GetGuid();
+        await host.WaitForAsync(async db => !await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\" FROM outbox_messages").AnyAsync());
+
+        // SessionService goes away; the connector processes the step and publishes the result meanwhile.
+        await host.StopServiceAsync();
+        await host.StartConnectorAsync(waitForHeartbeat: false);
+        await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+        await host.StartServiceAsync();
+
+        var done = await WaitStepAsync(tenant, sessionId, stepId);
+        var updatedAt = done.GetProperty("updated_at").GetDateTimeOffset();
+        await host.WaitForAsync(async db => await db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId && w.Status == "DELIVERED") == 2);
+
+        // The connector's result again, as a new message: nothing changes, no webhook is added.
+        await host.PublishAsync(new StepProcessed
+        {
+            SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = "COMPLETED",
+            Result = JsonDocument.Parse("""{"tampered":true}""").RootElement, ProcessedAt = DateTimeOffset.UtcNow,
+        });
+        await host.PublishAsync(new StepProcessed
+        {
+            SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = "FAILED",
+            Error = new StepError { Code = "LATE", Message = "late" }, ProcessedAt = DateTimeOffset.UtcNow,
+        });
+        await host.WaitForAsync(async db => await db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM inbox_messages").SingleAsync() >= 3);
+
+        var (_, after) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+        Assert.Equal("COMPLETED", after.GetProperty("status").GetString());
+        Assert.Equal(updatedAt, after.GetProperty("updated_at").GetDateTimeOffset());
+        Assert.False(after.GetProperty("result").TryGetProperty("tampered", out _));
+        Assert.Equal(2, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId)));
+        Assert.Equal(1, await host.QueryAsync(db => db.Steps.CountAsync(s => s.SessionId == sessionId)));
+    }
+}
+
+/// <summary>A tenant's webhook endpoint: records the signature header and the body it received.</summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication app;
+
+    private WebhookReceiver(WebApplication app, string url)
+    {
+        this.app = app;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public static async Task<WebhookReceiver> StartAsync(ConcurrentQueue<(string Signature, string Body)> received)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            received.Enqueue((request.Headers["Finqware-Signature"].ToString(), await reader.ReadToEndAsync()));
+            return Results.NoContent();
+        });
+        await app.StartAsync();
+        return new WebhookReceiver(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/hook");
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
