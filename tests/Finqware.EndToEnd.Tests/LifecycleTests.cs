@@ -104,6 +104,66 @@ public sealed class LifecycleTests
         }
     }
 
+    [Fact]
+    public async Task The_dashboard_stops_starts_and_restarts_a_project()
+    {
+        var state = TestInfrastructure.TempDirectory("actions");
+        var builder = FinqwareHost.CreateBuilder(new FinqwareHostOptions
+        {
+            RepositoryRoot = RepositoryRoot,
+            StateDirectory = state,
+            RandomPorts = true,
+            FastInfrastructure = true,
+        });
+        var postgres = builder.AddPostgres("postgres");
+        var messaging = builder.AddRabbitMq("messaging");
+        builder.AddProject("catalog", "../CatalogService/CatalogService.csproj").WithReference(postgres.AddDatabase("catalogdb")).WithReference(messaging);
+        try
+        {
+            await using var host = builder.Build();
+            await host.StartAsync(Cancel);
+            using var dashboard = new HttpClient { BaseAddress = new Uri(host.DashboardUrl!) };
+            var firstPid = (await CatalogAsync(dashboard)).GetProperty("pid").GetInt32();
+
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await dashboard.PostAsync("/api/resources/catalog/stop", null, Cancel)).StatusCode);
+            var stopped = await CatalogAsync(dashboard);
+            Assert.Equal("Stopped", stopped.GetProperty("state").GetString());
+            Assert.False(ChildProcess.GroupIsAlive(firstPid));
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, (await dashboard.PostAsync("/api/resources/postgres/stop", null, Cancel)).StatusCode);
+
+            await dashboard.PostAsync("/api/resources/catalog/start", null, Cancel);
+            var started = await WaitForAsync(dashboard, r => r.GetProperty("state").GetString() == "Running" && r.GetProperty("health").GetString() == "Healthy");
+            Assert.NotEqual(firstPid, started.GetProperty("pid").GetInt32());
+
+            await dashboard.PostAsync("/api/resources/catalog/restart", null, Cancel);
+            var restarted = await WaitForAsync(dashboard, r => r.GetProperty("restart_count").GetInt32() == 1 && r.GetProperty("state").GetString() == "Running" && r.GetProperty("health").GetString() == "Healthy");
+            Assert.NotEqual(started.GetProperty("pid").GetInt32(), restarted.GetProperty("pid").GetInt32());
+        }
+        finally
+        {
+            TestInfrastructure.DeleteQuietly(state);
+        }
+    }
+
+    private async Task<JsonElement> CatalogAsync(HttpClient dashboard) =>
+        JsonSerializer.Deserialize<JsonElement>(await dashboard.GetStringAsync("/api/resources/catalog", Cancel));
+
+    private async Task<JsonElement> WaitForAsync(HttpClient dashboard, Func<JsonElement, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var resource = await CatalogAsync(dashboard);
+            if (condition(resource))
+            {
+                return resource;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"The catalog did not get there within 60 s: {resource}");
+            await Task.Delay(200, Cancel);
+        }
+    }
+
     private static FinqwareHost PostgresOnly(string state, bool fresh)
     {
         var builder = FinqwareHost.CreateBuilder(new FinqwareHostOptions
