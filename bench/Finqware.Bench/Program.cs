@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Finqware.AppHost;
+using Finqware.AppHost.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+// The first Finqware benchmark (issue 5): sessions opened per second and the step round trip through the gateway
+// against the example connector, each beside a baseline measured in the same run on the same servers: PostgreSQL's own
+// single-row insert rate (pgbench) and a bare MassTransit request/response on the same broker.
+// Usage: dotnet run --project bench/Finqware.Bench -- [seconds per rate measurement] [round trips]
+var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
+var roundTrips = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+const int Concurrency = 8;
+const string Skill = "example_echo_sbx_#1.0";
+
+var state = Path.Combine(Path.GetTempPath(), $"finqware-bench-{Guid.NewGuid():N}");
+var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
+var host = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
+{
+    RepositoryRoot = root,
+    StateDirectory = state,
+    RandomPorts = true,
+    Dashboard = false,
+})).Build();
+await host.StartAsync();
+try
+{
+    var gateway = new HttpClient { BaseAddress = new Uri(host.GatewayUrl!) };
+    var demo = JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(Path.Combine(state, SandboxDemo.FileName)));
+    var clientId = demo.GetProperty("client_id").GetString()!;
+    var appKey = demo.GetProperty("client_app_key").GetString()!;
+    var token = await TokenAsync(gateway, clientId, demo.GetProperty("client_secret").GetString()!);
+    await OpenSessionAsync(gateway, clientId, appKey, waitForReplica: true);
+
+    Console.WriteLine("measuring pgbench single-row inserts…");
+    var pgbench = await PgbenchInsertRateAsync(((PostgresResource)host["postgres"]).ServerConnectionString!, seconds);
+    Console.WriteLine("measuring sessions opened per second…");
+    var sessionsPerSecond = await RateAsync(seconds, () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
+    Console.WriteLine("measuring the bare MassTransit round trip…");
+    var bare = await BareRoundTripsAsync(((RabbitMqResource)host["messaging"]).ConnectionString!, roundTrips);
+    Console.WriteLine("measuring the step round trip…");
+    var steps = await StepRoundTripsAsync(gateway, token, clientId, appKey, roundTrips);
+
+    var report = $"""
+        | measurement | result | baseline (same run) | ratio | target |
+        |---|---|---|---|---|
+        | sessions opened per second ({Concurrency} clients, {seconds} s) | {sessionsPerSecond:0} /s | pgbench single-row insert: {pgbench:0} /s | {sessionsPerSecond / pgbench:0.00} × | ≥ 0.30 × |
+        | step round trip p50 (submit → connector → COMPLETED visible) | {P(steps, 50):0.0} ms | bare MassTransit request/response p50: {P(bare, 50):0.00} ms | {P(steps, 50) / P(bare, 50):0.0} × | ≤ 5 × |
+        | step round trip p99 | {P(steps, 99):0.0} ms | bare MassTransit p99: {P(bare, 99):0.00} ms | | |
+        """;
+    Console.WriteLine();
+    Console.WriteLine(report);
+    await File.WriteAllTextAsync(Path.Combine(root, "bench", "last-run.md"), report + "\n");
+}
+finally
+{
+    await host.StopAsync();
+    Directory.Delete(state, recursive: true);
+}
+
+static double P(List<double> samples, int percentile)
+{
+    var sorted = samples.Order().ToList();
+    return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+}
+
+static async Task<string> TokenAsync(HttpClient gateway, string clientId, string secret)
+{
+    using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret });
+    var response = await gateway.PostAsync(new Uri("/oauth/token", UriKind.Relative), form);
+    return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
+}
+
+static async Task<JsonElement> OpenSessionAsync(HttpClient gateway, string clientId, string appKey, bool waitForReplica)
+{
+    var deadline = DateTime.UtcNow.AddSeconds(30);
+    while (true)
+    {
+        var response = await gateway.PostAsJsonAsync("/sessions", new Dictionary<string, string> { ["client_id"] = clientId, ["client_app_key"] = appKey, ["skill"] = Skill });
+        if (response.IsSuccessStatusCode)
+        {
+            return await response.Content.ReadFromJsonAsync<JsonElement>();
+        }
+
+        if (!waitForReplica || DateTime.UtcNow > deadline)
+        {
+            throw new InvalidOperationException($"POST /sessions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        await Task.Delay(250);
+    }
+}
+
+static async Task<double> RateAsync(int seconds, Func<Task> operation)
+{
+    var done = 0;
+    var watch = Stopwatch.StartNew();
+    var until = TimeSpan.FromSeconds(seconds);
+    await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+    {
+        while (watch.Elapsed < until)
+        {
+            await operation();
+            Interlocked.Increment(ref done);
+        }
+    }));
+    return done / watch.Elapsed.TotalSeconds;
+}
+
+static async Task<double> PgbenchInsertRateAsync(string serverConnectionString, int seconds)
+{
+    var server = new NpgsqlConnectionStringBuilder(serverConnectionString);
+    await LocalDatabase(serverConnectionString);
+    var script = Path.GetTempFileName();
+    await File.WriteAllTextAsync(script, "INSERT INTO bench_rows (payload) VALUES ('x');\n");
+    var info = new ProcessStartInfo("pgbench") { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var argument in new[] { "-n", "-f", script, "-c", Concurrency.ToString(CultureInfo.InvariantCulture), "-j", "2", "-T", seconds.ToString(CultureInfo.InvariantCulture), "-h", server.Host!, "-p", server.Port.ToString(CultureInfo.InvariantCulture), "-U", server.Username!, "benchdb" })
+    {
+        info.ArgumentList.Add(argument);
+    }
+
+    using var process = Process.Start(info)!;
+    var output = await process.StandardOutput.ReadToEndAsync();
+    await process.WaitForExitAsync();
+    File.Delete(script);
+    var line = output.Split('\n').First(l => l.StartsWith("tps = ", StringComparison.Ordinal));
+    return double.Parse(line.Split(' ')[2], CultureInfo.InvariantCulture);
+
+    static async Task LocalDatabase(string serverConnectionString)
+    {
+        await Finqware.AppHost.Infrastructure.LocalPostgres.CreateDatabaseAsync(serverConnectionString, "benchdb", CancellationToken.None);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(serverConnectionString) { Database = "benchdb" }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, payload text NOT NULL)", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+}
+
+static async Task<List<double>> BareRoundTripsAsync(string broker, int count)
+{
+    var address = BrokerAddress.Parse(broker);
+    var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+    {
+        rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
+        {
+            h.Username(address.Username);
+            h.Password(address.Password);
+        });
+        rabbit.ReceiveEndpoint("bench-echo", e => e.Handler<Finqware.Bench.Ping>(context => context.RespondAsync(new Finqware.Bench.Pong { Id = context.Message.Id })));
+    });
+    await bus.StartAsync();
+    try
+    {
+        var client = bus.CreateRequestClient<Finqware.Bench.Ping>(new Uri("queue:bench-echo"));
+        var samples = new List<double>();
+        for (var i = 0; i < count + 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await client.GetResponse<Finqware.Bench.Pong>(new Finqware.Bench.Ping { Id = i });
+            if (i >= 20)
+            {
+                samples.Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        return samples;
+    }
+    finally
+    {
+        await bus.StopAsync();
+    }
+}
+
+static async Task<List<double>> StepRoundTripsAsync(HttpClient gateway, string token, string clientId, string appKey, int count)
+{
+    var server = new HttpClient { BaseAddress = gateway.BaseAddress };
+    server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    var samples = new List<double>();
+    for (var i = 0; i < count + 10; i++)
+    {
+        var session = await OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false);
+        var sessionId = session.GetProperty("session_id").GetString();
+        var watch = Stopwatch.StartNew();
+        var submitted = await gateway.PostAsJsonAsync($"/sessions/{sessionId}/steps", new Dictionary<string, object>
+        {
+            ["client_id"] = clientId,
+            ["nonce"] = session.GetProperty("nonce").GetString()!,
+            ["skill"] = Skill,
+            ["step"] = "greeting",
+            ["data"] = new Dictionary<string, string> { ["name"] = "Ana" },
+        });
+        var stepId = (await submitted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("step_id").GetString();
+        var step = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/steps/{stepId}?wait=10");
+        if (step.GetProperty("status").GetString() != "COMPLETED")
+        {
+            throw new InvalidOperationException($"The step did not complete: {step}");
+        }
+
+        if (i >= 10)
+        {
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+        }
+    }
+
+    return samples;
+}
