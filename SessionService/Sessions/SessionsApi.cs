@@ -87,6 +87,11 @@ public static class SessionsApi
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxWaitSeconds));
         while (true)
         {
+            // Woken at once by an outcome applied in this instance; every second for one applied elsewhere. The waiter
+            // is registered before the read, so an outcome applied between the read and the wait is not missed.
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            var window = remaining <= TimeSpan.Zero ? TimeSpan.Zero : remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
+            var woken = notifier.WaitAsync(stepId, window, cancellationToken);
             var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
             var step = session?.Steps.FirstOrDefault(s => s.Id == stepId);
             if (session is null || step is null)
@@ -94,14 +99,12 @@ public static class SessionsApi
                 return ApiError.StepNotFound().ToProblem(http);
             }
 
-            var remaining = deadline - DateTimeOffset.UtcNow;
             if (!(step.Status is StepStatus.Submitted or StepStatus.Processing) || remaining <= TimeSpan.Zero)
             {
                 return TypedResults.Ok(step.ToView(MissingUploads(step, manifest), caller.IsServer));
             }
 
-            // Woken at once by an outcome applied in this instance; every second for one applied elsewhere.
-            await notifier.WaitAsync(stepId, remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken);
+            await woken;
             db.ChangeTracker.Clear();
         }
     }
