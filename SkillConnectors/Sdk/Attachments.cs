@@ -49,6 +49,12 @@ public sealed class ConnectorOptions
     /// <summary>Tell the catalog when stopping, so the skill turns UNAVAILABLE at once (rather than after the liveness window).</summary>
     public bool SayGoodbye { get; set; } = true;
 
+    /// <summary>How often each instance looks for due follow-ups (<see cref="StepOutcome.ThenFollowUp"/>).</summary>
+    public TimeSpan FollowUpPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A follow-up that throws is tried again after this long.</summary>
+    public TimeSpan FollowUpRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Shared with SessionService to read attachments.</summary>
     public string? InternalKey { get; set; }
 

@@ -63,6 +63,10 @@ public sealed class ConnectorHost
         Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         Builder.Services.AddSingleton<StepLedger>();
         Builder.Services.AddHostedService<StepLedgerInitializer>();
+        Builder.Services.AddSingleton<ConnectorTelemetry>();
+        Builder.Services.AddSingleton<StepRunner>();
+        Builder.Services.AddSingleton<IStepUpdates, StepUpdates>();
+        Builder.Services.AddHostedService<FollowUpRunner>();
         Builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: StepLedger.ConnectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
 
         Builder.AddMessaging(
@@ -75,6 +79,9 @@ public sealed class ConnectorHost
                     rabbit.ReceiveEndpoint(manifest.Queue, endpoint =>
                     {
                         endpoint.PrefetchCount = 16;
+                        // Steps are sent to this queue by name: no exchange binding, so a stray publish of
+                        // ProcessStep cannot reach every skill's queue.
+                        endpoint.ConfigureConsumeTopology = false;
                         endpoint.ConfigureConsumer<ProcessStepConsumer>(context);
                     });
                 }

@@ -9,6 +9,22 @@ public interface IStepHandler
     Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A handler whose step is decided later (decoupled SCA approved in the bank app, offline verification, a payment that
+/// moves through its statuses): when an outcome asks for it with <see cref="StepOutcome.ThenFollowUp"/>, the SDK calls
+/// <see cref="FollowUpAsync"/> once the delay has passed, on whichever instance is free, even after a restart.
+/// </summary>
+public interface IStepFollowUp
+{
+    /// <summary>
+    /// Returns the step's next outcome (which may ask for another follow-up), or null to keep the current one (data
+    /// events published with <see cref="StepContext.Publish{T}"/> still go out). <paramref name="state"/> is what the
+    /// previous outcome passed to <see cref="StepOutcome.ThenFollowUp"/>; <see cref="StepContext.CurrentOutcome"/> is the
+    /// outcome published so far.
+    /// </summary>
+    Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken);
+}
+
 /// <summary>What a handler gets: the step's data, its attachments, and a way to publish data events.</summary>
 public sealed class StepContext(ProcessStep command, IAttachmentReader attachments)
 {
@@ -32,6 +48,9 @@ public sealed class StepContext(ProcessStep command, IAttachmentReader attachmen
 
     public IReadOnlyList<AttachmentDescriptor> Attachments => Command.Attachments;
 
+    /// <summary>In a follow-up or an update: the outcome published so far (null while the step first runs).</summary>
+    public StepProcessed? CurrentOutcome { get; init; }
+
     /// <summary>Events the handler published, sent with the step's outcome once the handler returns.</summary>
     public IReadOnlyList<object> PublishedEvents => events;
 
@@ -54,6 +73,15 @@ public sealed class StepContext(ProcessStep command, IAttachmentReader attachmen
 /// <summary>The outcome a handler returns; becomes a <see cref="StepProcessed"/>.</summary>
 public sealed record StepOutcome(string Outcome, JsonElement? Result, StepAction? Action, StepError? Error)
 {
+    /// <summary>When set, the SDK runs the handler's <see cref="IStepFollowUp.FollowUpAsync"/> this long after the outcome.</summary>
+    public TimeSpan? FollowUpAfter { get; init; }
+
+    /// <summary>What the follow-up receives (any object, stored as snake_case JSON in the connector's database).</summary>
+    public JsonElement? FollowUpState { get; init; }
+
+    /// <summary>True for COMPLETED and FAILED: SessionService never changes such a step again.</summary>
+    public bool IsTerminal => Outcome is StepOutcomes.Completed or StepOutcomes.Failed;
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public static StepOutcome Completed(object? result = null) => new(StepOutcomes.Completed, ToJson(result), null, null);
@@ -68,6 +96,13 @@ public sealed record StepOutcome(string Outcome, JsonElement? Result, StepAction
         new(StepOutcomes.ActionRequired, ToJson(result), new StepAction { Type = "decoupled", Instruction = instruction }, null);
 
     public static StepOutcome PendingVerification(object? result = null) => new(StepOutcomes.PendingVerification, ToJson(result), null, null);
+
+    /// <summary>
+    /// Asks the SDK to call the handler's <see cref="IStepFollowUp.FollowUpAsync"/> after <paramref name="after"/> with
+    /// <paramref name="state"/>. The follow-up is kept in the connector's database, so a restart does not lose it.
+    /// </summary>
+    public StepOutcome ThenFollowUp(TimeSpan after, object? state = null) =>
+        this with { FollowUpAfter = after < TimeSpan.Zero ? TimeSpan.Zero : after, FollowUpState = ToJson(state) };
 
     public static JsonElement? ToJson(object? value) => value switch
     {

@@ -6,12 +6,14 @@ namespace Finqware.SkillConnectors.Sdk;
 
 /// <summary>
 /// The connector's memory of the steps it has run, in its own PostgreSQL database (<c>ConnectionStrings:connectordb</c>),
-/// so a redelivered step never runs its handler twice, whichever instance gets the copy.
+/// so a redelivered step never runs its handler twice, whichever instance gets the copy, and a step whose outcome comes
+/// later (a follow-up) survives a crash of the instance that holds it.
 /// <para>
 /// A step is run inside a transaction that first inserts its id: a concurrent copy blocks on that row until the first
 /// finishes, then finds the stored outcome and publishes it again instead of running the handler (SessionService
 /// applies outcomes idempotently by step id). A process that dies mid-step rolls its row back, so the copy the broker
-/// redelivers runs the step again: nothing is lost.
+/// redelivers runs the step again: nothing is lost. Outcomes and data events are published before the row commits, so
+/// they go out at least once.
 /// </para>
 /// </summary>
 public sealed class StepLedger(NpgsqlDataSource dataSource)
@@ -28,7 +30,11 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
                 skill text NOT NULL,
                 step text NOT NULL,
                 outcome jsonb NOT NULL,
-                processed_at timestamptz NOT NULL DEFAULT now())
+                processed_at timestamptz NOT NULL DEFAULT now());
+            ALTER TABLE processed_steps ADD COLUMN IF NOT EXISTS command jsonb;
+            ALTER TABLE processed_steps ADD COLUMN IF NOT EXISTS follow_up_at timestamptz;
+            ALTER TABLE processed_steps ADD COLUMN IF NOT EXISTS follow_up_state jsonb;
+            CREATE INDEX IF NOT EXISTS processed_steps_follow_up_at ON processed_steps (follow_up_at) WHERE follow_up_at IS NOT NULL;
             """);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -39,46 +45,156 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<(StepProcessed Outcome, bool Ran)> RunOnceAsync(
         ProcessStep command,
-        Func<Task<StepProcessed>> handle,
+        Func<Task<LedgerEntry>> handle,
         Func<StepProcessed, bool, Task> publish,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var claim = new NpgsqlCommand(
-            "INSERT INTO processed_steps (step_id, skill, step, outcome) VALUES (@id, @skill, @step, 'null') ON CONFLICT (step_id) DO NOTHING",
+            "INSERT INTO processed_steps (step_id, skill, step, outcome, command) VALUES (@id, @skill, @step, 'null', @command::jsonb) ON CONFLICT (step_id) DO NOTHING",
             connection, transaction))
         {
             claim.Parameters.AddWithValue("id", command.StepId);
             claim.Parameters.AddWithValue("skill", command.Skill);
             claim.Parameters.AddWithValue("step", command.Step);
+            claim.Parameters.AddWithValue("command", JsonSerializer.Serialize(command, Json));
             if (await claim.ExecuteNonQueryAsync(cancellationToken) == 0)
             {
-                var stored = await ReadAsync(connection, transaction, command.StepId, cancellationToken);
-                await publish(stored, false);
+                var stored = await ReadAsync(connection, transaction, command.StepId, forUpdate: false, cancellationToken);
+                await publish(stored!.Outcome, false);
                 await transaction.CommitAsync(cancellationToken);
-                return (stored, false);
+                return (stored.Outcome, false);
             }
         }
 
-        var outcome = await handle();
-        await using (var save = new NpgsqlCommand("UPDATE processed_steps SET outcome = @outcome::jsonb WHERE step_id = @id", connection, transaction))
+        var entry = await handle();
+        await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
+        await publish(entry.Outcome, true);
+        await transaction.CommitAsync(cancellationToken);
+        return (entry.Outcome, true);
+    }
+
+    /// <summary>
+    /// Takes one step whose follow-up is due (skipping those another instance holds), lets <paramref name="run"/> decide
+    /// (and publish) what comes next, and stores it. Returns false when no follow-up is due. A crash rolls the row back:
+    /// the follow-up stays due and another instance (or this one after a restart) runs it. A follow-up that throws is
+    /// postponed by <paramref name="retryAfter"/> and the exception rethrown.
+    /// </summary>
+    public async Task<bool> RunDueFollowUpAsync(
+        DateTimeOffset now, TimeSpan retryAfter, Func<StoredStep, Task<LedgerEntry>> run, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        StoredStep? due;
+        await using (var select = new NpgsqlCommand(
+            """
+            SELECT step_id, command::text, outcome::text, follow_up_state::text FROM processed_steps
+            WHERE follow_up_at <= @now AND command IS NOT NULL
+            ORDER BY follow_up_at LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, connection, transaction))
         {
-            save.Parameters.AddWithValue("id", command.StepId);
-            save.Parameters.AddWithValue("outcome", JsonSerializer.Serialize(outcome, Json));
-            await save.ExecuteNonQueryAsync(cancellationToken);
+            select.Parameters.AddWithValue("now", now);
+            due = await ReadOneAsync(select, cancellationToken);
         }
 
-        await publish(outcome, true);
+        if (due is null)
+        {
+            return false;
+        }
+
+        LedgerEntry entry;
+        try
+        {
+            entry = await run(due);
+        }
+        catch
+        {
+            // Put the failing follow-up back later, so it neither spins nor holds up the follow-ups due after it.
+            await transaction.RollbackAsync(cancellationToken);
+            await using var postpone = dataSource.CreateCommand("UPDATE processed_steps SET follow_up_at = @at WHERE step_id = @id AND follow_up_at IS NOT NULL");
+            postpone.Parameters.AddWithValue("id", due.Command.StepId);
+            postpone.Parameters.AddWithValue("at", now + retryAfter);
+            await postpone.ExecuteNonQueryAsync(cancellationToken);
+            throw;
+        }
+
+        await SaveAsync(connection, transaction, due.Command.StepId, entry, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return (outcome, true);
+        return true;
     }
 
-    private static async Task<StepProcessed> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid stepId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Locks a step this connector ran (waiting for an instance that holds it), lets <paramref name="update"/> decide
+    /// (and publish) its new outcome, and stores it. Returns false when the connector never ran that step.
+    /// </summary>
+    public async Task<bool> UpdateAsync(Guid stepId, Func<StoredStep, Task<LedgerEntry>> update, CancellationToken cancellationToken)
     {
-        await using var read = new NpgsqlCommand("SELECT outcome::text FROM processed_steps WHERE step_id = @id", connection, transaction);
-        read.Parameters.AddWithValue("id", stepId);
-        var json = (string)(await read.ExecuteScalarAsync(cancellationToken))!;
-        return JsonSerializer.Deserialize<StepProcessed>(json, Json)!;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var stored = await ReadAsync(connection, transaction, stepId, forUpdate: true, cancellationToken);
+        if (stored is null)
+        {
+            return false;
+        }
+
+        var entry = await update(stored);
+        await SaveAsync(connection, transaction, stepId, entry, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
+
+    private static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid stepId, LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        await using var save = new NpgsqlCommand(
+            "UPDATE processed_steps SET outcome = @outcome::jsonb, follow_up_at = @at, follow_up_state = @state::jsonb WHERE step_id = @id",
+            connection, transaction);
+        save.Parameters.AddWithValue("id", stepId);
+        save.Parameters.AddWithValue("outcome", JsonSerializer.Serialize(entry.Outcome, Json));
+        save.Parameters.AddWithValue("at", entry.FollowUpAt is { } at ? at : DBNull.Value);
+        save.Parameters.AddWithValue("state", entry.FollowUpState is { } state ? state.GetRawText() : DBNull.Value);
+        await save.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<StoredStep?> ReadAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid stepId, bool forUpdate, CancellationToken cancellationToken)
+    {
+        await using var read = new NpgsqlCommand(
+            "SELECT step_id, command::text, outcome::text, follow_up_state::text FROM processed_steps WHERE step_id = @id" + (forUpdate ? " FOR UPDATE" : ""),
+            connection, transaction);
+        read.Parameters.AddWithValue("id", stepId);
+        return await ReadOneAsync(read, cancellationToken);
+    }
+
+    private static async Task<StoredStep?> ReadOneAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        // Rows written before the ledger kept commands have none: they can be republished but not followed up.
+        var commandJson = await reader.IsDBNullAsync(1, cancellationToken) ? null : reader.GetString(1);
+        var outcome = JsonSerializer.Deserialize<StepProcessed>(reader.GetString(2), Json)!;
+        var state = await reader.IsDBNullAsync(3, cancellationToken) ? (JsonElement?)null : JsonDocument.Parse(reader.GetString(3)).RootElement.Clone();
+        var stored = commandJson is null ? null : JsonSerializer.Deserialize<ProcessStep>(commandJson, Json);
+        return new StoredStep(stored ?? LegacyCommand(reader.GetGuid(0), outcome), outcome, state);
+    }
+
+    private static ProcessStep LegacyCommand(Guid stepId, StepProcessed outcome) => new()
+    {
+        SessionId = outcome.SessionId,
+        StepId = stepId,
+        ClientId = "",
+        Skill = outcome.Skill,
+        Step = outcome.Step,
+        StepNumber = 0,
+        Data = JsonDocument.Parse("{}").RootElement.Clone(),
+    };
 }
+
+/// <summary>What the ledger keeps of a step: its outcome, and when (and with what state) to follow it up.</summary>
+public sealed record LedgerEntry(StepProcessed Outcome, DateTimeOffset? FollowUpAt = null, JsonElement? FollowUpState = null);
+
+/// <summary>A step as the ledger remembers it: the command that started it, its current outcome, its follow-up state.</summary>
+public sealed record StoredStep(ProcessStep Command, StepProcessed Outcome, JsonElement? FollowUpState);

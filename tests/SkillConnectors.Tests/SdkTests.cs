@@ -45,6 +45,24 @@ public sealed partial class SdkTests
     }
 
     [Fact]
+    public async Task The_test_kit_runs_follow_ups_and_keeps_a_finished_steps_outcome()
+    {
+        var kit = new ConnectorTestKit();
+        var handler = new PaymentHandler();
+
+        var first = await kit.RunAsync(handler, "test_pisp", "authorise", new { amount = 10 });
+        var second = await kit.FollowUpAsync(handler, first);
+        var third = await kit.FollowUpAsync(handler, second);
+
+        Assert.Equal((StepOutcomes.ActionRequired, TimeSpan.FromSeconds(2)), (first.Message.Outcome, first.Outcome.FollowUpAfter));
+        Assert.Equal((StepOutcomes.Completed, true, "ACTC"), (second.Message.Outcome, second.Changed, second.Published<PaymentStatusChanged>().Status));
+        Assert.Equal(first.Command.StepId, second.Message.StepId);
+        Assert.Equal((StepOutcomes.Completed, false, "ACSC"), (third.Message.Outcome, third.Changed, third.Published<PaymentStatusChanged>().Status));
+        Assert.Null(third.Outcome.FollowUpAfter);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => kit.FollowUpAsync(handler, third));
+    }
+
+    [Fact]
     public void Outcomes_map_to_the_step_processed_message()
     {
         var command = new ProcessStep
@@ -106,6 +124,21 @@ public sealed partial class SdkTests
         }
 
         throw new InvalidOperationException("Finqware.sln not found.");
+    }
+
+    /// <summary>Decoupled SCA, approved on the first follow-up; the payment then moves on to ACSC.</summary>
+    private sealed class PaymentHandler : IStepHandler, IStepFollowUp
+    {
+        public Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken) =>
+            Task.FromResult(StepOutcome.Decoupled("Approve in your bank app").ThenFollowUp(TimeSpan.FromSeconds(2), new { Next = "ACTC" }));
+
+        public Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken)
+        {
+            var status = state!.Value.GetProperty("next").GetString()!;
+            step.Publish(new PaymentStatusChanged { PaymentId = "pay_1", SessionId = step.SessionId, ClientId = step.ClientId, Status = status, At = DateTimeOffset.UtcNow });
+            var outcome = StepOutcome.Completed(new { PaymentId = "pay_1" });
+            return Task.FromResult<StepOutcome?>(status == "ACTC" ? outcome.ThenFollowUp(TimeSpan.FromSeconds(2), new { Next = "ACSC" }) : outcome);
+        }
     }
 
     private sealed class DocumentSizeHandler : IStepHandler

@@ -63,7 +63,29 @@ public sealed class ConnectorTestKit
         };
         var context = new StepContext(command, new InMemoryAttachments(files));
         var outcome = await handler.HandleAsync(context, cancellationToken);
-        return new StepRun(outcome, outcome.ToMessage(command, DateTimeOffset.UtcNow), context.PublishedEvents);
+        return new StepRun(outcome, outcome.ToMessage(command, DateTimeOffset.UtcNow), context.PublishedEvents) { Command = command };
+    }
+
+    /// <summary>
+    /// Runs the follow-up <paramref name="previous"/> asked for (<see cref="StepOutcome.ThenFollowUp"/>) at once, as the
+    /// connector would once its delay had passed. Like the connector, a finished step keeps its outcome.
+    /// </summary>
+    public async Task<StepRun> FollowUpAsync(IStepFollowUp handler, StepRun previous, CancellationToken cancellationToken = default)
+    {
+        if (previous.Outcome.FollowUpAfter is null)
+        {
+            throw new InvalidOperationException($"The outcome {previous.Message.Outcome} did not ask for a follow-up (StepOutcome.ThenFollowUp).");
+        }
+
+        var context = new StepContext(previous.Command, new InMemoryAttachments(files)) { CurrentOutcome = previous.Message };
+        var outcome = await handler.FollowUpAsync(context, previous.Outcome.FollowUpState, cancellationToken);
+        if (outcome is null || previous.Outcome.IsTerminal)
+        {
+            var kept = previous.Outcome with { FollowUpAfter = outcome?.FollowUpAfter, FollowUpState = outcome?.FollowUpState };
+            return new StepRun(kept, previous.Message, context.PublishedEvents) { Command = previous.Command, Changed = false };
+        }
+
+        return new StepRun(outcome, outcome.ToMessage(previous.Command, DateTimeOffset.UtcNow), context.PublishedEvents) { Command = previous.Command };
     }
 
     private sealed class InMemoryAttachments(Dictionary<Guid, byte[]> files) : IAttachmentReader
@@ -78,5 +100,11 @@ public sealed class ConnectorTestKit
 /// <summary>What a handler produced: its outcome, the message the connector would publish, and its data events.</summary>
 public sealed record StepRun(StepOutcome Outcome, StepProcessed Message, IReadOnlyList<object> PublishedEvents)
 {
+    /// <summary>The command the handler was given (a follow-up gets the same one).</summary>
+    public required ProcessStep Command { get; init; }
+
+    /// <summary>False when a follow-up kept the step's outcome (it returned null, or the step had finished).</summary>
+    public bool Changed { get; init; } = true;
+
     public T Published<T>() => PublishedEvents.OfType<T>().Single();
 }
