@@ -11,6 +11,7 @@ namespace Finqware.EndToEnd.Tests;
 /// The platform as a newcomer meets it after <c>./run.sh</c>: everything up and healthy behind the gateway, the
 /// dashboard showing it, bad requests answered with problem documents, and a killed service brought back.
 /// </summary>
+[Collection(SharedSystem.Name)]
 public sealed class PlatformTests(SystemFixture system)
 {
     private static readonly string[] Expected = ["postgres", "messaging", "catalog", "tenants", "sessions", "gateway", "example-connector"];
@@ -129,6 +130,8 @@ public sealed class PlatformTests(SystemFixture system)
         // The system as a whole is healthy again, so the other tests see it as they expect.
         await EventuallyAsync(async () =>
             (await system.Gateway.GetAsync("/health", Cancel)).StatusCode == HttpStatusCode.OK ? true : (bool?)null);
+        await EventuallyAsync(async () =>
+            (await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/resources", Cancel)).EnumerateArray().All(r => r.GetProperty("health").GetString() == "Healthy") ? true : (bool?)null);
         var logs = await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/resources/sessions/logs", Cancel);
         Assert.Contains(logs.EnumerateArray(), l => l.GetProperty("text").GetString()!.Contains("restarting in", StringComparison.Ordinal));
     }

@@ -14,6 +14,7 @@ namespace Finqware.EndToEnd.Tests;
 /// The seed's onboarding contract through the gateway, against the example connector over RabbitMQ: the seed's request
 /// bodies (ids substituted) get the seed's response shapes, and the tenant's server reads the result with its token.
 /// </summary>
+[Collection(SharedSystem.Name)]
 public sealed class SessionFlowTests(SystemFixture system)
 {
     private const string Skill = "example_echo_sbx_#1.0";
@@ -119,7 +120,16 @@ public sealed class SessionFlowTests(SystemFixture system)
 
         var other = await OtherTenantAsync();
         using var otherServer = await ServerClientAsync(other.ClientId, other.Secret);
-        await AssertProblemAsync(await otherServer.GetAsync($"/sessions/{sessionId}", Cancel), HttpStatusCode.NotFound, "SESSION_NOT_FOUND");
+        // SessionService learns of the new tenant from TenantUpserted: until then its token is refused (401), after it
+        // the other tenant's session is simply not found (404).
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        HttpResponseMessage othersRead;
+        while ((othersRead = await otherServer.GetAsync($"/sessions/{sessionId}", Cancel)).StatusCode == HttpStatusCode.Unauthorized && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250, Cancel);
+        }
+
+        await AssertProblemAsync(othersRead, HttpStatusCode.NotFound, "SESSION_NOT_FOUND");
         var othersNonce = await SubmitAsync(sessionId, other.ClientId, created.GetProperty("nonce").GetString()!, "greeting", new { name = "Eve" });
         await AssertProblemAsync(othersNonce, HttpStatusCode.NotFound, "^SESSION_NOT_FOUND$");
     }

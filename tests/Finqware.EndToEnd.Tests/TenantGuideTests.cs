@@ -14,6 +14,7 @@ namespace Finqware.EndToEnd.Tests;
 /// docs/tenants.md, run as written through the gateway: every bash block with curl, in order, then the JWT it
 /// produced checked against the JWKS, then every line every service logged searched for the secrets of the flow.
 /// </summary>
+[Collection(SharedSystem.Name)]
 public sealed partial class TenantGuideTests(SystemFixture system)
 {
     [Fact]
