@@ -14,6 +14,9 @@ public static class ApiProblems
     public const string TraceIdKey = "trace_id";
     public const string ErrorsKey = "errors";
 
+    /// <summary>Carries Retry-After from where a problem is decided to where it is written; never serialized.</summary>
+    internal const string RetryAfterKey = "__retry_after";
+
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null)
     {
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
@@ -39,6 +42,15 @@ public static class ApiProblems
 
     public static ProblemHttpResult Conflict(string code, string title, string? detail = null) =>
         Create(StatusCodes.Status409Conflict, code, title, detail);
+
+    /// <summary>A problem (503 unless told) that also answers <c>Retry-After</c>, set when the problem is written.</summary>
+    public static ProblemHttpResult Unavailable(string code, string title, string? detail, TimeSpan retryAfter, int status = StatusCodes.Status503ServiceUnavailable)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
+        problem.Extensions[CodeKey] = code;
+        problem.Extensions[RetryAfterKey] = (int)Math.Ceiling(retryAfter.TotalSeconds);
+        return TypedResults.Problem(problem);
+    }
 
     public static ProblemHttpResult Unauthorized(string code, string title, string? detail = null) =>
         Create(StatusCodes.Status401Unauthorized, code, title, detail);

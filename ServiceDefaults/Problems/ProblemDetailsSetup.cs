@@ -38,6 +38,11 @@ public static class ProblemDetailsSetup
     {
         var problem = context.ProblemDetails;
         problem.Extensions.Remove("traceId");
+        if (problem.Extensions.Remove(ApiProblems.RetryAfterKey, out var retryAfter) && retryAfter is int seconds && !context.HttpContext.Response.HasStarted)
+        {
+            context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         problem.Extensions[ApiProblems.TraceIdKey] = Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
         if (!problem.Extensions.ContainsKey(ApiProblems.CodeKey))
         {

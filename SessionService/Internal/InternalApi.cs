@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -46,14 +47,14 @@ public static class InternalApi
     {
         if (!IsInternalCaller(http, options.Value))
         {
-            return new ApiError(403, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
-                $"Connectors send the shared internal key in {KeyHeader} (Connector__InternalKey = InternalApi__Key).").ToProblem(http);
+            return ApiProblems.Create(403, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
+                $"Connectors send the shared internal key in {KeyHeader} (Connector__InternalKey = InternalApi__Key).");
         }
 
         var attachment = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == attachmentId, cancellationToken);
         if (attachment is null)
         {
-            return new ApiError(404, "ATTACHMENT_NOT_FOUND", "No such attachment.", "Use an attachment_id from the ProcessStep command.").ToProblem(http);
+            return ApiProblems.Create(404, "ATTACHMENT_NOT_FOUND", "No such attachment.", "Use an attachment_id from the ProcessStep command.");
         }
 
         http.Response.Headers["X-Content-Sha256"] = attachment.Sha256;

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
+using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -25,7 +27,7 @@ public sealed partial class SessionWorkflow(
     TimeProvider clock,
     ILogger<SessionWorkflow> logger)
 {
-    public async Task<(OpenSessionResponse? Opened, ApiError? Error)> OpenAsync(OpenSessionRequest request, CancellationToken cancellationToken)
+    public async Task<(OpenSessionResponse? Opened, ProblemHttpResult? Error)> OpenAsync(OpenSessionRequest request, CancellationToken cancellationToken)
     {
         var missing = Missing(("client_id", request.ClientId), ("client_app_key", request.ClientAppKey), ("skill", request.Skill));
         if (missing is not null)
@@ -36,20 +38,20 @@ public sealed partial class SessionWorkflow(
         var tenant = await access.ByAppKeyAsync(request.ClientId, request.ClientAppKey, cancellationToken);
         if (tenant is null)
         {
-            return (null, new ApiError(401, "INVALID_CLIENT_CREDENTIALS", "The client_id and client_app_key do not match an active tenant.",
+            return (null, ApiProblems.Create(401, "INVALID_CLIENT_CREDENTIALS", "The client_id and client_app_key do not match an active tenant.",
                 "Use the client_id and client_app_key shown when the tenant was registered (or the rotated key)."));
         }
 
         if (!tenant.Skills.Contains(request.Skill!))
         {
-            return (null, new ApiError(403, "SKILL_NOT_REGISTERED", "The tenant has not registered this skill.",
+            return (null, ApiProblems.Create(403, "SKILL_NOT_REGISTERED", "The tenant has not registered this skill.",
                 $"Register {request.Skill} for your tenant (PUT /tenants/{{client_id}}/skills) before opening sessions with it."));
         }
 
         var manifest = await skills.FindAsync(request.Skill!, cancellationToken);
         if (manifest is null || !await skills.IsAvailableAsync(manifest.SkillId, cancellationToken))
         {
-            return (null, ApiError.SkillUnavailable(request.Skill!));
+            return (null, SessionProblems.SkillUnavailable(request.Skill!));
         }
 
         var now = clock.GetUtcNow();
@@ -72,7 +74,7 @@ public sealed partial class SessionWorkflow(
         return (new OpenSessionResponse(nonce.Value, id, SessionStatus.Created, manifest.Steps.Count > 0 ? manifest.Steps[0].Name : null, nonce.ExpiresAt), null);
     }
 
-    public async Task<(SubmitStepResponse? Submitted, ApiError? Error)> SubmitStepAsync(Guid sessionId, SubmitStepRequest request, CancellationToken cancellationToken)
+    public async Task<(SubmitStepResponse? Submitted, ProblemHttpResult? Error)> SubmitStepAsync(Guid sessionId, SubmitStepRequest request, CancellationToken cancellationToken)
     {
         var missing = Missing(("client_id", request.ClientId), ("nonce", request.Nonce), ("skill", request.Skill), ("step", request.Step));
         if (missing is not null)
@@ -83,7 +85,7 @@ public sealed partial class SessionWorkflow(
         var session = await LoadAsync(sessionId, request.ClientId!, cancellationToken);
         if (session is null)
         {
-            return (null, ApiError.SessionNotFound());
+            return (null, SessionProblems.SessionNotFound());
         }
 
         if (await CheckNonceAsync(session, request.Nonce, cancellationToken) is { } nonceError)
@@ -94,36 +96,36 @@ public sealed partial class SessionWorkflow(
         var manifest = await skills.FindAsync(session.Skill, cancellationToken);
         if (manifest is null)
         {
-            return (null, ApiError.SkillUnavailable(session.Skill));
+            return (null, SessionProblems.SkillUnavailable(session.Skill));
         }
 
         if (await ExpireIfDueAsync(session, manifest, cancellationToken) || session.IsClosed)
         {
-            return (null, ApiError.SessionClosed(session.Status));
+            return (null, SessionProblems.SessionClosed(session.Status));
         }
 
         if (request.Skill != session.Skill)
         {
-            return (null, new ApiError(422, "SKILL_MISMATCH", "The skill does not match the session's.",
+            return (null, ApiProblems.Create(422, "SKILL_MISMATCH", "The skill does not match the session's.",
                 $"This session runs {session.Skill}; send that skill, or open a new session for {request.Skill}."));
         }
 
         var index = manifest.Steps.Select(s => s.Name).ToList().IndexOf(request.Step!);
         if (index < 0)
         {
-            return (null, new ApiError(422, "UNKNOWN_STEP", "The skill has no such step.",
+            return (null, ApiProblems.Create(422, "UNKNOWN_STEP", "The skill has no such step.",
                 $"{session.Skill} has the steps {string.Join(", ", manifest.Steps.Select(s => s.Name))} (GET /skills/{{skill_id}})."));
         }
 
         if (index + 1 != session.NextSeq)
         {
             var expected = session.NextSeq <= manifest.Steps.Count ? $"the next step is {manifest.Steps[session.NextSeq - 1].Name}" : "every step has been submitted";
-            return (null, new ApiError(409, "STEP_OUT_OF_ORDER", "Steps run in the skill's order.", $"In this session {expected}."));
+            return (null, ApiProblems.Create(409, "STEP_OUT_OF_ORDER", "Steps run in the skill's order.", $"In this session {expected}."));
         }
 
         if (session.Steps.FirstOrDefault(s => s.Number == index) is { } previous && previous.Status != StepStatus.Completed)
         {
-            return (null, new ApiError(409, "PREVIOUS_STEP_NOT_FINISHED", "The previous step has not completed yet.",
+            return (null, ApiProblems.Create(409, "PREVIOUS_STEP_NOT_FINISHED", "The previous step has not completed yet.",
                 $"Step {previous.Name} is {previous.Status}. Wait for it (GET /sessions/{session.Id}/steps/{previous.Id}?wait=30) and then submit this step."));
         }
 
@@ -131,13 +133,13 @@ public sealed partial class SessionWorkflow(
         var errors = await validator.ValidateAsync(stepManifest.DataSchema, request.Data);
         if (errors.Count > 0)
         {
-            return (null, new ApiError(422, "VALIDATION_FAILED", "The step's data is not valid.",
-                $"Correct the fields listed in errors; the step's data_schema is in GET /skills/{{skill_id}}. The nonce was not used.", errors));
+            return (null, ApiProblems.Validation(errors, ProblemCodes.ValidationFailed, "The step's data is not valid.",
+                $"Correct the fields listed in errors; the step's data_schema is in GET /skills/{{skill_id}}. The nonce was not used."));
         }
 
         if (!await skills.IsAvailableAsync(session.Skill, cancellationToken))
         {
-            return (null, ApiError.SkillUnavailable(session.Skill));
+            return (null, SessionProblems.SkillUnavailable(session.Skill));
         }
 
         var now = clock.GetUtcNow();
@@ -175,25 +177,25 @@ public sealed partial class SessionWorkflow(
         catch (Exception ex) when (ex is DbUpdateConcurrencyException || ex is DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } })
         {
             // Another request consumed the same nonce first.
-            return (null, ApiError.NonceAlreadyUsed());
+            return (null, SessionProblems.NonceAlreadyUsed());
         }
 
         LogStepAccepted(logger, session.Id, step.Id, step.Name, step.Status);
         return (new SubmitStepResponse(step.Id, next.Value, step.Status, step.Status == StepStatus.AwaitingUploads ? requiredUploads : null, next.ExpiresAt), null);
     }
 
-    public async Task<(Session? Session, SkillManifest? Manifest, ApiError? Error)> CancelAsync(Guid sessionId, string clientId, CancellationToken cancellationToken)
+    public async Task<(Session? Session, SkillManifest? Manifest, ProblemHttpResult? Error)> CancelAsync(Guid sessionId, string clientId, CancellationToken cancellationToken)
     {
         var session = await LoadAsync(sessionId, clientId, cancellationToken);
         if (session is null)
         {
-            return (null, null, ApiError.SessionNotFound());
+            return (null, null, SessionProblems.SessionNotFound());
         }
 
         var manifest = await skills.FindAsync(session.Skill, cancellationToken);
         if (!SessionLifecycle.Cancel(session, clock.GetUtcNow()))
         {
-            return (null, null, ApiError.SessionClosed(session.Status));
+            return (null, null, SessionProblems.SessionClosed(session.Status));
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -224,22 +226,22 @@ public sealed partial class SessionWorkflow(
     /// Checks that <paramref name="nonce"/> is the session's outstanding nonce: signed by us, for this session and
     /// tenant, not expired, not used. Does not consume it.
     /// </summary>
-    public async Task<ApiError?> CheckNonceAsync(Session session, string? nonce, CancellationToken cancellationToken)
+    public async Task<ProblemHttpResult?> CheckNonceAsync(Session session, string? nonce, CancellationToken cancellationToken)
     {
         var check = nonces.Verify(nonce, session.Id, session.ClientId);
         if (check.Verdict == NonceVerdict.Invalid)
         {
-            return ApiError.NonceInvalid();
+            return SessionProblems.NonceInvalid();
         }
 
         if (check.Identifier != session.CurrentNonceId)
         {
             return await db.UsedNonces.AnyAsync(n => n.Identifier == check.Identifier, cancellationToken)
-                ? ApiError.NonceAlreadyUsed()
-                : ApiError.NonceInvalid();
+                ? SessionProblems.NonceAlreadyUsed()
+                : SessionProblems.NonceInvalid();
         }
 
-        return check.Verdict == NonceVerdict.Expired ? ApiError.NonceExpired() : null;
+        return check.Verdict == NonceVerdict.Expired ? SessionProblems.NonceExpired() : null;
     }
 
     /// <summary>Sends the step to its skill's queue when this unit of work commits.</summary>
@@ -281,10 +283,10 @@ public sealed partial class SessionWorkflow(
         return true;
     }
 
-    private static ApiError? Missing(params (string Name, string? Value)[] fields)
+    private static ProblemHttpResult? Missing(params (string Name, string? Value)[] fields)
     {
-        var errors = fields.Where(f => string.IsNullOrWhiteSpace(f.Value)).ToDictionary(f => f.Name, _ => new[] { "is required." });
-        return errors.Count == 0 ? null : new ApiError(422, "VALIDATION_FAILED", "Required fields are missing.", "Send every field listed in errors.", errors);
+        var missing = fields.Where(f => string.IsNullOrWhiteSpace(f.Value)).Select(f => f.Name).ToList();
+        return missing.Count == 0 ? null : SessionProblems.Missing(missing);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {ClientId} for {Skill}")]

@@ -1,4 +1,5 @@
 using Finqware.Contracts.Skills;
+using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Steps;
@@ -39,14 +40,14 @@ public static class SessionsApi
         OpenSessionRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
     {
         var (opened, error) = await workflow.OpenAsync(request, cancellationToken);
-        return opened is null ? error!.ToProblem(http) : TypedResults.Created($"/sessions/{opened.SessionId}", opened);
+        return opened is null ? error! : TypedResults.Created($"/sessions/{opened.SessionId}", opened);
     }
 
     public static async Task<Results<Accepted<SubmitStepResponse>, ProblemHttpResult>> SubmitStepAsync(
         [FromRoute(Name = "session_id")] Guid sessionId, SubmitStepRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
     {
         var (submitted, error) = await workflow.SubmitStepAsync(sessionId, request, cancellationToken);
-        return submitted is null ? error!.ToProblem(http) : TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.StepId}", submitted);
+        return submitted is null ? error! : TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.StepId}", submitted);
     }
 
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(
@@ -54,11 +55,11 @@ public static class SessionsApi
     {
         if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
         {
-            return ApiError.Unauthenticated().ToProblem(http);
+            return SessionProblems.Unauthenticated();
         }
 
         var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
-        return session is null ? ApiError.SessionNotFound().ToProblem(http) : TypedResults.Ok(View(session, manifest, caller.IsServer));
+        return session is null ? SessionProblems.SessionNotFound() : TypedResults.Ok(View(session, manifest, caller.IsServer));
     }
 
     public static async Task<Results<Ok<StepView>, ProblemHttpResult>> GetStepAsync(
@@ -75,13 +76,13 @@ public static class SessionsApi
     {
         if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
         {
-            return ApiError.Unauthenticated().ToProblem(http);
+            return SessionProblems.Unauthenticated();
         }
 
         if (wait is < 0)
         {
-            return new ApiError(422, "VALIDATION_FAILED", "wait must be 0 or more seconds.", $"Send wait between 0 and {MaxWaitSeconds}.",
-                new Dictionary<string, string[]> { ["wait"] = [$"must be between 0 and {MaxWaitSeconds}."] }).ToProblem(http);
+            return ApiProblems.Validation(new Dictionary<string, string[]> { ["wait"] = [$"must be between 0 and {MaxWaitSeconds}."] },
+                ProblemCodes.ValidationFailed, "wait must be 0 or more seconds.", $"Send wait between 0 and {MaxWaitSeconds}.");
         }
 
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxWaitSeconds));
@@ -96,7 +97,7 @@ public static class SessionsApi
             var step = session?.Steps.FirstOrDefault(s => s.Id == stepId);
             if (session is null || step is null)
             {
-                return ApiError.StepNotFound().ToProblem(http);
+                return SessionProblems.StepNotFound();
             }
 
             if (!(step.Status is StepStatus.Submitted or StepStatus.Processing) || remaining <= TimeSpan.Zero)
@@ -114,11 +115,11 @@ public static class SessionsApi
     {
         if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
         {
-            return ApiError.Unauthenticated().ToProblem(http);
+            return SessionProblems.Unauthenticated();
         }
 
         var (session, manifest, error) = await workflow.CancelAsync(sessionId, caller.ClientId, cancellationToken);
-        return session is null ? error!.ToProblem(http) : TypedResults.Ok(View(session, manifest, caller.IsServer));
+        return session is null ? error! : TypedResults.Ok(View(session, manifest, caller.IsServer));
     }
 
     public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetSessionDeliveriesAsync(
@@ -126,12 +127,12 @@ public static class SessionsApi
     {
         if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
         {
-            return ServerOnly().ToProblem(http);
+            return ServerOnly();
         }
 
         if (!await db.Sessions.AnyAsync(s => s.Id == sessionId && s.ClientId == caller.ClientId, cancellationToken))
         {
-            return ApiError.SessionNotFound().ToProblem(http);
+            return SessionProblems.SessionNotFound();
         }
 
         return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId && w.SessionId == sessionId), 100, cancellationToken));
@@ -142,13 +143,13 @@ public static class SessionsApi
     {
         if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
         {
-            return ServerOnly().ToProblem(http);
+            return ServerOnly();
         }
 
         return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
     }
 
-    private static ApiError ServerOnly() => new(401, "UNAUTHORIZED", "An API token is required.",
+    private static ProblemHttpResult ServerOnly() => ApiProblems.Create(401, "UNAUTHORIZED", "An API token is required.",
         "Webhook deliveries are server-side data: send Authorization: Bearer <token from POST /oauth/token>.");
 
     private static SessionView View(Session session, SkillManifest? manifest, bool server) =>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
@@ -48,13 +49,13 @@ public static partial class UploadsApi
             || !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
             || HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value is not { Length: > 0 and <= 200 } boundary)
         {
-            return new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", "Uploads are multipart/form-data.",
-                "Send multipart/form-data with the fields client_id, nonce and kind, then the file (curl -F).").ToProblem(http);
+            return ApiProblems.Create(415, "UNSUPPORTED_MEDIA_TYPE", "Uploads are multipart/form-data.",
+                "Send multipart/form-data with the fields client_id, nonce and kind, then the file (curl -F).");
         }
 
         if (request.ContentLength > options.Value.MaxBytes + 64 * 1024)
         {
-            return TooLarge(options.Value.MaxBytes).ToProblem(http);
+            return TooLarge(options.Value.MaxBytes);
         }
 
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -84,9 +85,8 @@ public static partial class UploadsApi
             return await StoreAsync(stepId, fields, section.Body, http, db, workflow, skills, options.Value, clock, loggers, cancellationToken);
         }
 
-        return new ApiError(422, "VALIDATION_FAILED", "The upload has no file.",
-            "Send the document in a form field named file, after client_id, nonce and kind.",
-            new Dictionary<string, string[]> { ["file"] = ["is required."] }).ToProblem(http);
+        return ApiProblems.Validation(new Dictionary<string, string[]> { ["file"] = ["is required."] }, ProblemCodes.ValidationFailed, "The upload has no file.",
+            "Send the document in a form field named file, after client_id, nonce and kind.");
     }
 
     private static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> StoreAsync(
@@ -105,9 +105,8 @@ public static partial class UploadsApi
         var missing = new[] { "client_id", "nonce", "kind" }.Where(f => !fields.TryGetValue(f, out var v) || string.IsNullOrWhiteSpace(v)).ToList();
         if (missing.Count > 0)
         {
-            return new ApiError(422, "VALIDATION_FAILED", "Fields are missing before the file.",
-                "Send client_id, nonce and kind as form fields before the file field.",
-                missing.ToDictionary(m => m, _ => new[] { "is required before file." })).ToProblem(http);
+            return SessionProblems.Missing(missing, "Fields are missing before the file.",
+                "Send client_id, nonce and kind as form fields before the file field.", "is required before file.");
         }
 
         var sessionId = await db.Steps.Where(s => s.Id == stepId).Select(s => (Guid?)s.SessionId).FirstOrDefaultAsync(cancellationToken);
@@ -115,39 +114,40 @@ public static partial class UploadsApi
         var step = session?.Steps.FirstOrDefault(s => s.Id == stepId);
         if (session is null || step is null)
         {
-            return ApiError.StepNotFound().ToProblem(http);
+            return SessionProblems.StepNotFound();
         }
 
         if (await workflow.CheckNonceAsync(session, fields["nonce"], cancellationToken) is { } nonceError)
         {
-            return nonceError.ToProblem(http);
+            return nonceError;
         }
 
         if (session.IsClosed)
         {
-            return ApiError.SessionClosed(session.Status).ToProblem(http);
+            return SessionProblems.SessionClosed(session.Status);
         }
 
         var manifest = await skills.FindAsync(session.Skill, cancellationToken);
         var stepManifest = manifest?.Steps.FirstOrDefault(s => s.Name == step.Name);
         if (manifest is null || stepManifest is null)
         {
-            return ApiError.SkillUnavailable(session.Skill).ToProblem(http);
+            return SessionProblems.SkillUnavailable(session.Skill);
         }
 
         if (step.Status != StepStatus.AwaitingUploads)
         {
-            return new ApiError(409, "STEP_NOT_AWAITING_UPLOADS", "This step takes no more uploads.",
-                $"The step is {step.Status}; uploads are accepted while it is AWAITING_UPLOADS.").ToProblem(http);
+            return ApiProblems.Create(409, "STEP_NOT_AWAITING_UPLOADS", "This step takes no more uploads.",
+                $"The step is {step.Status}; uploads are accepted while it is AWAITING_UPLOADS.");
         }
 
         var kind = fields["kind"];
         var requirement = stepManifest.Uploads.FirstOrDefault(u => u.Kind == kind);
         if (requirement is null)
         {
-            return new ApiError(422, "UNKNOWN_UPLOAD_KIND", "This step does not take that kind of document.",
-                $"Step {step.Name} takes: {string.Join(", ", stepManifest.Uploads.Select(u => u.Kind))}.",
-                new Dictionary<string, string[]> { ["kind"] = ["is not one of " + string.Join(", ", stepManifest.Uploads.Select(u => u.Kind))] }).ToProblem(http);
+            return ApiProblems.Validation(
+                new Dictionary<string, string[]> { ["kind"] = ["is not one of " + string.Join(", ", stepManifest.Uploads.Select(u => u.Kind))] },
+                "UNKNOWN_UPLOAD_KIND", "This step does not take that kind of document.",
+                $"Step {step.Name} takes: {string.Join(", ", stepManifest.Uploads.Select(u => u.Kind))}.");
         }
 
         var limit = Math.Min(requirement.MaxBytes, options.MaxBytes);
@@ -159,7 +159,7 @@ public static partial class UploadsApi
         {
             if (content.Length + read > limit)
             {
-                return TooLarge(limit).ToProblem(http);
+                return TooLarge(limit);
             }
 
             sha.AppendData(chunk, 0, read);
@@ -170,8 +170,8 @@ public static partial class UploadsApi
         var type = FileTypes.Detect(bytes.AsSpan(0, Math.Min(bytes.Length, FileTypes.HeaderLength)));
         if (type is null || !requirement.ContentTypes.Contains(type, StringComparer.OrdinalIgnoreCase))
         {
-            return new ApiError(415, "UNSUPPORTED_UPLOAD_TYPE", "The document's type is not accepted for this kind.",
-                $"{kind} accepts {string.Join(", ", requirement.ContentTypes)}; the file's content is {type ?? "not a recognised document type"}.").ToProblem(http);
+            return ApiProblems.Create(415, "UNSUPPORTED_UPLOAD_TYPE", "The document's type is not accepted for this kind.",
+                $"{kind} accepts {string.Join(", ", requirement.ContentTypes)}; the file's content is {type ?? "not a recognised document type"}.");
         }
 
         var now = clock.GetUtcNow();
@@ -209,7 +209,7 @@ public static partial class UploadsApi
             new UploadResponse(attachment.Id, kind, attachment.Size, attachment.Sha256, type, step.Status));
     }
 
-    private static ApiError TooLarge(long limit) => new(413, "UPLOAD_TOO_LARGE", "The document is too large.",
+    private static ProblemHttpResult TooLarge(long limit) => ApiProblems.Create(413, "UPLOAD_TOO_LARGE", "The document is too large.",
         $"Documents of this kind may be at most {limit} bytes. Send a smaller file (compress or scan at a lower resolution).");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Kind} uploaded for step {StepId} ({Size} bytes); step is {Status}")]
