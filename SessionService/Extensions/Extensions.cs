@@ -36,6 +36,7 @@ public static class SessionServiceExtensions
         builder.Services.AddOptions<SkillOptions>().BindConfiguration(SkillOptions.Section);
         builder.Services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section);
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.Services.AddOptions<SessionExpiryOptions>().BindConfiguration(SessionExpiryOptions.Section);
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
         builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section);
 
@@ -49,6 +50,7 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<WebhookOutbox>();
         builder.Services.AddScoped<SessionWorkflow>();
         builder.Services.AddHostedService<WebhookDispatcher>();
+        builder.Services.AddHostedService<SessionExpirySweeper>();
         return builder;
     }
 

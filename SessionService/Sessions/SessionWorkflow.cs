@@ -7,6 +7,7 @@ using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
+using Finqware.SessionService.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -15,7 +16,7 @@ namespace Finqware.SessionService.Sessions;
 
 /// <summary>
 /// The Sessions API's rules: opening a session, submitting steps in manifest order with single-use nonces, sending
-/// ready steps to their connector through the outbox, cancelling, and lazy expiry. Every change and the messages it
+/// ready steps to their connector through the outbox, cancelling, and expiry when a read or a submit finds a session past it (SessionExpirySweeper finds the rest). Every change and the messages it
 /// causes are saved in one transaction.
 /// </summary>
 public sealed partial class SessionWorkflow(
@@ -24,6 +25,7 @@ public sealed partial class SessionWorkflow(
     SkillDirectory skills,
     NonceService nonces,
     StepDataValidator validator,
+    WebhookOutbox webhooks,
     TimeProvider clock,
     ILogger<SessionWorkflow> logger)
 {
@@ -273,7 +275,7 @@ public sealed partial class SessionWorkflow(
 
     private async Task<bool> ExpireIfDueAsync(Session session, SkillManifest? manifest, CancellationToken cancellationToken)
     {
-        if (!SessionLifecycle.ExpireIfDue(session, clock.GetUtcNow()))
+        if (!await SessionExpiry.ExpireIfDueAsync(session, webhooks, clock.GetUtcNow(), cancellationToken))
         {
             return false;
         }
