@@ -4,7 +4,10 @@ using Finqware.SkillConnectors.Sdk;
 
 namespace Finqware.SessionService.Tests;
 
-/// <summary>The seed's skills as a test connector serves them: a one-step AISP consent and the three-step deposit of the seed's diagram.</summary>
+/// <summary>
+/// The seed's skills as a test connector serves them: a one-step AISP consent and the three-step deposit of the seed's
+/// diagram. Valid for the catalog too (every step's schema has a working first example): the end-to-end tests announce them.
+/// </summary>
 public static class TestSkills
 {
     public const string Aisp = "xyz_aisp_sbx_#1.0";
@@ -42,13 +45,13 @@ public static class TestSkills
             new StepManifest
             {
                 Name = "kyc", Description = "Personal data and a selfie.",
-                DataSchema = StepManifest.Schema("""{"type":"object","properties":{"name":{"type":"string","minLength":1}},"required":["name"]}"""),
+                DataSchema = StepManifest.Schema("""{"type":"object","properties":{"name":{"type":"string","minLength":1}},"required":["name"],"examples":[{"name":"Ana Pop"}]}"""),
                 Uploads = [new UploadRequirement { Kind = "selfie", ContentTypes = ["image/png", "image/jpeg"], MaxBytes = 64 * 1024 }],
             },
             new StepManifest
             {
                 Name = "confirm", Description = "Accept the contract.",
-                DataSchema = StepManifest.Schema("""{"type":"object","properties":{"accept":{"type":"boolean","const":true}},"required":["accept"]}"""),
+                DataSchema = StepManifest.Schema("""{"type":"object","properties":{"accept":{"type":"boolean","const":true}},"required":["accept"],"examples":[{"accept":true}]}"""),
             },
         ],
     };

@@ -1,0 +1,152 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Finqware.SessionService.Tests;
+using Finqware.Testing;
+
+namespace Finqware.EndToEnd.Tests;
+
+/// <summary>
+/// docs/sessions.md, run as written through the gateway: every bash block, in order, with the credentials of a tenant
+/// made through the gateway and a connector serving the seed's deposit skill; then what the blocks answered is checked
+/// against what the guide says they answer, and the webhook recipe against a webhook Finqware really sent.
+/// </summary>
+[Collection(SharedSystem.Name)]
+public sealed partial class SessionGuideTests(SystemFixture system)
+{
+    [Fact]
+    public async Task The_sessions_guide_runs_through_the_gateway_against_a_connector_of_the_seeds_skill()
+    {
+        var cancel = TestContext.Current.CancellationToken;
+        var guide = await File.ReadAllTextAsync(Path.Combine(system.Host.Options.RepositoryRoot, "docs", "sessions.md"), cancel);
+        var blocks = BashBlock().Matches(guide).Select(m => m.Groups[1].Value).ToList();
+        Assert.True(blocks.Count >= 9, $"the guide should show the whole flow, found {blocks.Count} blocks");
+
+        await using var connector = await TestConnector.StartAsync(system, host => host
+            .AddSkill(TestSkills.DepositManifest)
+            .HandleStep<EchoStepHandler>("product_form").HandleStep<EchoStepHandler>("kyc").HandleStep<EchoStepHandler>("confirm")
+            .AddSkill(TestSkills.AispManifest).HandleStep<EchoStepHandler>("consent"));
+        await TestConnector.WaitUntilAvailableAsync(system.Gateway, TestSkills.Deposit);
+        var received = new ConcurrentQueue<(string Signature, string Body)>();
+        await using var receiver = await WebhookReceiver.StartAsync(received);
+        var tenant = await GatewayTenant.CreateAsync(system.Gateway, [TestSkills.Deposit], receiver.Url);
+        // SessionService learns of the tenant from TenantUpserted: wait for it, so the guide's first call is not refused.
+        await tenant.OpenSessionAsync(system.Gateway, TestSkills.Deposit);
+
+        var directory = Directory.CreateTempSubdirectory("session-guide");
+        var pdf = Encoding.ASCII.GetBytes("%PDF-1.7\n% the user's ID, scanned\n").Concat(Enumerable.Range(0, 3000).Select(i => (byte)(i % 251))).ToArray();
+        await File.WriteAllBytesAsync(Path.Combine(directory.FullName, "id.pdf"), pdf, cancel);
+        var variables = new Dictionary<string, string>
+        {
+            ["FINQWARE"] = system.Host.GatewayUrl!,
+            ["CLIENT_ID"] = tenant.ClientId,
+            ["CLIENT_APP_KEY"] = tenant.AppKey,
+            ["API_TOKEN"] = tenant.ApiToken,
+            ["WEBHOOK_SECRET"] = tenant.WebhookSecret,
+        };
+        var outputs = new List<(string Block, string Output)>();
+        try
+        {
+            foreach (var block in blocks)
+            {
+                if (block.Contains("$BODY", StringComparison.Ordinal))
+                {
+                    // The verification recipe runs on the first webhook Finqware sent this tenant.
+                    var (signature, body) = await FirstWebhookAsync(received);
+                    variables["T"] = signature.Split(',')[0]["t=".Length..];
+                    variables["BODY"] = body;
+                }
+
+                var output = await RunBashAsync(block, variables, directory.FullName);
+                outputs.Add((block, output));
+                if (!block.Contains("curl", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var json = JsonSerializer.Deserialize<JsonElement>(output);
+                Assert.False(json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("error", out _) || json.TryGetProperty("code", out _)),
+                    $"The guide's block failed:\n{block}\n{output}");
+                foreach (Match save in SaveLine().Matches(block))
+                {
+                    foreach (var pair in save.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var (name, field) = (pair.Split('=')[0], pair.Split('=')[1]);
+                        variables[name] = json.GetProperty(field).GetString()!;
+                    }
+                }
+            }
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+
+        // What each call answered is what the guide shows.
+        JsonElement Answer(string fragment) => JsonSerializer.Deserialize<JsonElement>(outputs.Single(o => o.Block.Contains(fragment, StringComparison.Ordinal)).Output);
+        var opened = Answer("\"$FINQWARE/sessions\"");
+        Assert.Equal(("SESSION_CREATED", "product_form"), (opened.GetProperty("status").GetString(), opened.GetProperty("next_step").GetString()));
+        var submitted = Answer("/steps\"");
+        Assert.Equal("AWAITING_UPLOADS", submitted.GetProperty("status").GetString());
+        Assert.Equal(["id_document"], submitted.GetProperty("missing_uploads").EnumerateArray().Select(k => k.GetString()));
+        var uploaded = Answer("/upload\"");
+        Assert.Equal(("application/pdf", "SUBMITTED", (long)pdf.Length), (uploaded.GetProperty("content_type").GetString(), uploaded.GetProperty("step_status").GetString(), uploaded.GetProperty("size").GetInt64()));
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(pdf)), uploaded.GetProperty("sha256").GetString());
+        var step = Answer("?wait=30");
+        Assert.Equal("COMPLETED", step.GetProperty("status").GetString());
+        // The connector read the document back from SessionService, byte for byte.
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(pdf)), step.GetProperty("result").GetProperty("attachments").GetProperty("id_document").GetString());
+        var session = Answer("/sessions/$SESSION_ID\" -H");
+        Assert.Equal(("IN_PROGRESS", "kyc"), (session.GetProperty("status").GetString(), session.GetProperty("next_step").GetString()));
+        Assert.Equal("CANCELLED", Answer("/cancel\"").GetProperty("status").GetString());
+        Assert.Contains(Answer("/webhooks\"").GetProperty("deliveries").EnumerateArray(), d => d.GetProperty("type").GetString() == "STEP_COMPLETED");
+        Assert.NotEmpty(Answer("webhook-deliveries?limit=50").GetProperty("deliveries").EnumerateArray());
+
+        // The recipe computes the very v1 Finqware signed the webhook with.
+        var (sent, _) = await FirstWebhookAsync(received);
+        var recipe = outputs.Single(o => o.Block.Contains("$BODY", StringComparison.Ordinal)).Output;
+        Assert.EndsWith(sent.Split(",v1=")[1], recipe.Trim(), StringComparison.Ordinal);
+    }
+
+    private static async Task<(string Signature, string Body)> FirstWebhookAsync(ConcurrentQueue<(string Signature, string Body)> received)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!received.TryPeek(out _))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "No webhook arrived.");
+            await Task.Delay(100);
+        }
+
+        received.TryPeek(out var first);
+        return first;
+    }
+
+    private static async Task<string> RunBashAsync(string script, Dictionary<string, string> variables, string directory)
+    {
+        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
+        info.ArgumentList.Add("-euo");
+        info.ArgumentList.Add("pipefail");
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(script);
+        foreach (var (name, value) in variables)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode} on:\n{script}\n{await stderr}");
+        return await stdout;
+    }
+
+    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
+    private static partial Regex BashBlock();
+
+    [GeneratedRegex(@"# save: (.+)")]
+    private static partial Regex SaveLine();
+}
