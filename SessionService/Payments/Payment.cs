@@ -42,7 +42,8 @@ public sealed class Payment
 
     /// <summary>
     /// Adds a status the bank reported. A duplicate changes nothing; after a terminal status (ACSC, RJCT, CANC) only an
-    /// earlier entry that arrived late is added to the history, and the status stays. Returns true when the status changed.
+    /// earlier entry that arrived late is added to the history, and the status stays. Says whether the history and the
+    /// current status changed.
     /// </summary>
     public (bool HistoryChanged, bool StatusChanged) Record(string status, string? reason, DateTimeOffset at)
     {

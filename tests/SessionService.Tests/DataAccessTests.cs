@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Payments;
@@ -36,12 +35,12 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
         var other = await host.NewTenantAsync();
         var connectionId = await ConnectAsync(owner);
         var sessionId = Guid.NewGuid();
-        await PublishAndWaitAsync(new PaymentInitiated
+        await bank.PublishAndWaitAsync(new PaymentInitiated
         {
             PaymentId = "pay-1", SessionId = sessionId, StepId = Guid.NewGuid(), ClientId = owner.ClientId, Skill = TestBank.Skill,
             CreditorName = "Utility Co", CreditorIban = "DE89370400440532013000", Amount = 1m, Currency = "EUR", Status = "RCVD", At = DateTimeOffset.UtcNow,
         }, nameof(PaymentInitiatedConsumer));
-        await PublishAndWaitAsync(new ApplicationUpdated
+        await bank.PublishAndWaitAsync(new ApplicationUpdated
         {
             ApplicationId = "app-1", SessionId = sessionId, ClientId = owner.ClientId, Skill = TestSkills.Deposit, Product = "deposit", Status = "OFFERED", At = DateTimeOffset.UtcNow,
         }, nameof(ApplicationUpdatedConsumer));
@@ -233,13 +232,6 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
         await bank.PublishSyncAsync(connectionId);
         await host.WaitForAsync(db => db.Connections.AnyAsync(c => c.ConnectionId == connectionId));
         return connectionId;
-    }
-
-    private async Task PublishAndWaitAsync<T>(T message, string consumer) where T : class
-    {
-        var messageId = Guid.NewGuid();
-        await bank.PublishAsync(message, messageId);
-        await host.WaitForAsync(db => db.Set<InboxMessage>().AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer));
     }
 
     private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) => host.SendAsync(HttpMethod.Get, path, auth: Token(tenant));

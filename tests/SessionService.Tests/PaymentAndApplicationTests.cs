@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Payments;
 using Finqware.Testing;
@@ -34,18 +33,18 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
         var tenant = await host.NewTenantAsync("http://127.0.0.1:9/hook");
         var sessionId = Guid.NewGuid();
         // The first status change overtakes the initiation (they travel on separate queues): both end up in one payment.
-        await PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACTC", T0.AddSeconds(1)), nameof(PaymentStatusChangedConsumer));
-        await PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
-        await PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACSP", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACTC", T0.AddSeconds(1)), nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
+        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACSP", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
         var acsc = Status(tenant, sessionId, "pay-1", "ACSC", T0.AddSeconds(3));
-        await PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
         var settled = (await GetAsync(tenant, "/payments/pay-1")).Body.ToString();
 
         // A duplicate, and a status after the terminal one: nothing changes, no webhook.
         var hooks = await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.EventType == "PAYMENT_STATUS_CHANGED"));
-        await PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
-        await PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "RJCT", T0.AddSeconds(4), "too late"), nameof(PaymentStatusChangedConsumer));
-        await PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
+        await bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "RJCT", T0.AddSeconds(4), "too late"), nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
 
         var (status, payment) = await GetAsync(tenant, "/payments/pay-1");
         Assert.Equal(200, status);
@@ -75,9 +74,9 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
     {
         var tenant = await host.NewTenantAsync();
         var sessionId = Guid.NewGuid();
-        await PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-2"), nameof(PaymentInitiatedConsumer));
-        await PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "RJCT", T0.AddSeconds(1), "AM04 insufficient funds"), nameof(PaymentStatusChangedConsumer));
-        await PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "ACSC", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-2"), nameof(PaymentInitiatedConsumer));
+        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "RJCT", T0.AddSeconds(1), "AM04 insufficient funds"), nameof(PaymentStatusChangedConsumer));
+        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "ACSC", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
 
         var (_, payment) = await GetAsync(tenant, "/payments/pay-2");
         Assert.Equal("RJCT", payment.GetProperty("status").GetString());
@@ -94,27 +93,27 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
         var offer = JsonSerializer.SerializeToElement(new { rate = "3.50", maturity_months = 12 });
         var contract = JsonSerializer.SerializeToElement(new { contract_id = "ct-9", signed_at = "2026-01-12T09:05:00Z" });
 
-        await PublishAndWaitAsync(Application(tenant, sessionId, "OFFERED", T0, offer: offer), nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "OFFERED", T0, offer: offer), nameof(ApplicationUpdatedConsumer));
         var (_, offered) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal("OFFERED", offered.GetProperty("status").GetString());
         Assert.Equal("3.50", offered.GetProperty("offer").GetProperty("rate").GetString());
         Assert.Equal(JsonValueKind.Null, offered.GetProperty("verification").ValueKind);
         Assert.Equal(JsonValueKind.Null, offered.GetProperty("contract").ValueKind);
 
-        await PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
         var (_, pending) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal("PENDING", pending.GetProperty("verification").GetProperty("status").GetString());
         Assert.Equal("3.50", pending.GetProperty("offer").GetProperty("rate").GetString());
 
         var verified = new VerificationCompleted { SessionId = sessionId, StepId = Guid.NewGuid(), ClientId = tenant.ClientId, Approved = true, At = T0.AddMinutes(2) };
-        await PublishAndWaitAsync(verified, nameof(VerificationCompletedConsumer));
-        await PublishAndWaitAsync(verified with { Approved = false, Reason = "second opinion" }, nameof(VerificationCompletedConsumer));
+        await bank.PublishAndWaitAsync(verified, nameof(VerificationCompletedConsumer));
+        await bank.PublishAndWaitAsync(verified with { Approved = false, Reason = "second opinion" }, nameof(VerificationCompletedConsumer));
         var signed = Application(tenant, sessionId, "CONTRACT_SIGNED", T0.AddMinutes(5), contract: contract);
-        await PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
         var final = (await GetAsync(tenant, "/applications/app-1")).Body.ToString();
 
-        await PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
-        await PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
 
         var (status, application) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal(200, status);
@@ -139,20 +138,12 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
         var (_, session) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = owner.ClientId, client_app_key = owner.AppKey, skill = TestBank.Skill });
         var sessionId = session.GetProperty("session_id").GetGuid();
 
-        await PublishAndWaitAsync(Initiated(intruder, sessionId, "pay-x"), nameof(PaymentInitiatedConsumer));
-        await PublishAndWaitAsync(Application(intruder, sessionId, "OFFERED", T0), nameof(ApplicationUpdatedConsumer));
+        await bank.PublishAndWaitAsync(Initiated(intruder, sessionId, "pay-x"), nameof(PaymentInitiatedConsumer));
+        await bank.PublishAndWaitAsync(Application(intruder, sessionId, "OFFERED", T0), nameof(ApplicationUpdatedConsumer));
 
         Assert.Equal(404, (await GetAsync(intruder, "/payments/pay-x")).Status);
         Assert.Equal(404, (await GetAsync(owner, "/payments/pay-x")).Status);
         Assert.Equal(404, (await GetAsync(intruder, "/applications/app-1")).Status);
-    }
-
-    /// <summary>Publishes as the connector does and waits until the consumer recorded the message (with its change, in one transaction).</summary>
-    private async Task PublishAndWaitAsync<T>(T message, string consumer) where T : class
-    {
-        var messageId = Guid.NewGuid();
-        await bank.PublishAsync(message, messageId);
-        await host.WaitForAsync(db => db.Set<InboxMessage>().AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer));
     }
 
     private static PaymentInitiated Initiated(TestTenant tenant, Guid sessionId, string paymentId) => new()

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
+using Finqware.ServiceDefaults.Outbox;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -31,12 +32,12 @@ public sealed class TestBank : IAsyncDisposable
     };
 
     private readonly IBusControl bus;
-    private readonly TimeProvider clock;
+    private readonly SessionHost host;
 
-    private TestBank(IBusControl bus, TimeProvider clock)
+    private TestBank(IBusControl bus, SessionHost host)
     {
         this.bus = bus;
-        this.clock = clock;
+        this.host = host;
     }
 
     /// <summary>What the bank holds per consent; tests change it and then refresh.</summary>
@@ -73,7 +74,7 @@ public sealed class TestBank : IAsyncDisposable
                 });
             });
         });
-        bank = new TestBank(bus, host.Clock);
+        bank = new TestBank(bus, host);
         await bus.StartAsync();
         await host.PublishUntilAsync(
             () => host.PublishAsync(new SkillRegistered { Manifest = Manifest, RegisteredAt = DateTimeOffset.UtcNow }),
@@ -111,6 +112,14 @@ public sealed class TestBank : IAsyncDisposable
                 context.MessageId = id;
             }
         });
+
+    /// <summary>Publishes under a fresh message id and waits until <paramref name="consumer"/> recorded it (with its change, in one transaction).</summary>
+    public async Task PublishAndWaitAsync<T>(T message, string consumer) where T : class
+    {
+        var messageId = Guid.NewGuid();
+        await PublishAsync(message, messageId);
+        await host.WaitForAsync(db => db.Set<InboxMessage>().AnyAsync(m => m.MessageId == messageId && m.Consumer == consumer));
+    }
 
     /// <summary>Changes one account's transactions (under the consent's lock).</summary>
     public void Change(string connectionId, string accountId, Func<List<TransactionData>, List<TransactionData>> change)
@@ -164,7 +173,7 @@ public sealed class TestBank : IAsyncDisposable
         var consent = Consents.GetOrAdd(connectionId, id => new BankConsent
         {
             ConnectionId = id, ClientId = command.ClientId, SessionId = command.SessionId,
-            ValidUntil = Milliseconds(clock.GetUtcNow().AddDays(90)), Accounts = SandboxAccounts(id),
+            ValidUntil = Milliseconds(host.Clock.GetUtcNow().AddDays(90)), Accounts = SandboxAccounts(id),
         });
         await context.Publish(Snapshot(connectionId));
         var result = JsonSerializer.SerializeToElement(new
