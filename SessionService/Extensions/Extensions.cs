@@ -1,7 +1,11 @@
 using Finqware.SessionService.Access;
+using Finqware.SessionService.Accounts;
+using Finqware.SessionService.Applications;
+using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Internal;
 using Finqware.SessionService.Nonces;
+using Finqware.SessionService.Payments;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
@@ -25,6 +29,12 @@ public static class SessionServiceExtensions
             bus.AddConsumer<TenantRemovedConsumer>().Endpoint(e => e.Name = "sessions-tenant-removed");
             bus.AddConsumer<SkillRegisteredConsumer>().Endpoint(e => e.Name = "sessions-skill-registered");
             bus.AddConsumer<SkillHeartbeatConsumer>().Endpoint(e => e.Name = "sessions-skill-heartbeat");
+            bus.AddConsumer<ConnectionDataSyncedConsumer>().Endpoint(e => e.Name = "sessions-connection-data-synced");
+            bus.AddConsumer<ConnectionRefreshFailedConsumer>().Endpoint(e => e.Name = "sessions-connection-refresh-failed");
+            bus.AddConsumer<PaymentInitiatedConsumer>().Endpoint(e => e.Name = "sessions-payment-initiated");
+            bus.AddConsumer<PaymentStatusChangedConsumer>().Endpoint(e => e.Name = "sessions-payment-status-changed");
+            bus.AddConsumer<ApplicationUpdatedConsumer>().Endpoint(e => e.Name = "sessions-application-updated");
+            bus.AddConsumer<VerificationCompletedConsumer>().Endpoint(e => e.Name = "sessions-verification-completed");
         });
         builder.AddOutboxRelay<SessionDbContext>();
         builder.AddServiceOpenApi("Finqware Sessions API", "Onboarding sessions, steps and uploads, and the data users consented to.");
@@ -39,6 +49,7 @@ public static class SessionServiceExtensions
         builder.Services.AddOptions<SessionExpiryOptions>().BindConfiguration(SessionExpiryOptions.Section);
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
         builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section);
+        builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);
 
         builder.Services.AddSingleton<NonceService>();
         builder.Services.AddSingleton<StepDataValidator>();
@@ -51,6 +62,8 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<SessionWorkflow>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();
+        builder.Services.AddSingleton<ConnectionExpirySweep>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionExpirySweep>());
         return builder;
     }
 
@@ -59,6 +72,10 @@ public static class SessionServiceExtensions
         app.MapSessionsApi();
         app.MapUploadsApi();
         app.MapInternalApi();
+        app.MapConnectionsApi();
+        app.MapAccountsApi();
+        app.MapPaymentsApi();
+        app.MapApplicationsApi();
         return app;
     }
 }

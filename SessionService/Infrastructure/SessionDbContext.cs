@@ -1,6 +1,10 @@
 using System.Text.Json;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Outbox;
+using Finqware.SessionService.Accounts;
+using Finqware.SessionService.Applications;
+using Finqware.SessionService.Connections;
+using Finqware.SessionService.Payments;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
@@ -32,6 +36,18 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
     public DbSet<SkillInstance> SkillInstances => Set<SkillInstance>();
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+
+    public DbSet<Connection> Connections => Set<Connection>();
+
+    public DbSet<Account> Accounts => Set<Account>();
+
+    public DbSet<AccountTransaction> Transactions => Set<AccountTransaction>();
+
+    public DbSet<Payment> Payments => Set<Payment>();
+
+    public DbSet<ProductApplication> Applications => Set<ProductApplication>();
+
+    public DbSet<Verification> Verifications => Set<Verification>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -113,6 +129,7 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
             entity.HasIndex(w => new { w.Status, w.NextAttemptAt });
             entity.HasIndex(w => new { w.ClientId, w.CreatedAt });
         });
+        modelBuilder.AddDataModel();
         modelBuilder.AddOutboxAndInbox();
     }
 }

@@ -15,9 +15,15 @@ public sealed class WebhookOutbox(SessionDbContext db, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = ApiJson.Create();
 
-    public async Task EnqueueAsync(Session session, string type, Step? step, CancellationToken cancellationToken)
+    public Task EnqueueAsync(Session session, string type, Step? step, CancellationToken cancellationToken) =>
+        EnqueueAsync(session.ClientId, session.Id, type,
+            (id, now) => new WebhookEvent(id, type, now, session.ClientId, session.Id, session.Status, step?.Id, step?.Name, step?.Status),
+            cancellationToken);
+
+    /// <summary>Records an event for the tenant (nothing when it has no webhook URL); <paramref name="body"/> gets the event id and time.</summary>
+    public async Task EnqueueAsync(string clientId, Guid? sessionId, string type, Func<Guid, DateTimeOffset, object> body, CancellationToken cancellationToken)
     {
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == session.ClientId, cancellationToken);
+        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == clientId, cancellationToken);
         if (tenant?.WebhookUrl is not { Length: > 0 } url)
         {
             return;
@@ -25,14 +31,14 @@ public sealed class WebhookOutbox(SessionDbContext db, TimeProvider clock)
 
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
-        var body = new WebhookEvent(id, type, now, session.ClientId, session.Id, session.Status, step?.Id, step?.Name, step?.Status);
+        var payload = body(id, now);
         db.WebhookDeliveries.Add(new WebhookDelivery
         {
             Id = id,
-            ClientId = session.ClientId,
-            SessionId = session.Id,
+            ClientId = clientId,
+            SessionId = sessionId,
             EventType = type,
-            Payload = JsonSerializer.Serialize(body, Json),
+            Payload = JsonSerializer.Serialize(payload, payload.GetType(), Json),
             Url = url,
             Status = WebhookStatus.Pending,
             NextAttemptAt = now,

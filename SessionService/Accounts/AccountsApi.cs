@@ -1,0 +1,257 @@
+using Finqware.ServiceDefaults.Problems;
+using System.Globalization;
+using Finqware.SessionService.Access;
+using Finqware.SessionService.Connections;
+using Finqware.SessionService.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Accounts;
+
+/// <summary>Accounts, balances and transactions of the tenant's active connections, and the Plaid-style transactions sync.</summary>
+public static class AccountsApi
+{
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
+
+    public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
+    {
+        var accounts = app.MapGroup("/accounts").WithTags("Accounts");
+        accounts.MapGet("/", ListAsync).WithName("ListAccounts")
+            .WithSummary("Accounts of the tenant's active connections; ?connection_id= for one connection.");
+        accounts.MapGet("/{account_id}", GetAsync).WithName("GetAccount").WithSummary("One account.");
+        accounts.MapGet("/{account_id}/balances", GetBalancesAsync).WithName("GetBalances")
+            .WithSummary("The account's balances as of the last sync (Berlin Group balance types).");
+        accounts.MapGet("/{account_id}/transactions", ListTransactionsAsync).WithName("ListTransactions")
+            .WithSummary("Transactions newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).");
+        app.MapGroup("/transactions").WithTags("Accounts")
+            .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
+            .WithSummary("What changed in a connection's transactions since a cursor: added, modified (a pending one that booked), removed.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<AccountList>, ProblemHttpResult>> ListAsync(
+        [FromQuery(Name = "connection_id")] string? connectionId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return DataErrors.ServerOnly();
+        }
+
+        var now = clock.GetUtcNow();
+        List<Connection> connections;
+        if (connectionId is not null)
+        {
+            if (await ConnectionsApi.FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
+            {
+                return DataErrors.ConnectionNotFound();
+            }
+
+            if (DataErrors.Unreadable(connection, now) is { } refused)
+            {
+                return refused;
+            }
+
+            connections = [connection];
+        }
+        else
+        {
+            connections = [.. (await db.Connections.AsNoTracking()
+                    .Where(c => c.ClientId == caller.ClientId && c.Status == ConnectionStatus.Active).ToListAsync(cancellationToken))
+                .Where(c => DataErrors.Unreadable(c, now) is null)];
+        }
+
+        var ids = connections.ToDictionary(c => c.Id, c => c.ConnectionId);
+        var accounts = await db.Accounts.AsNoTracking().Where(a => ids.Keys.Contains(a.ConnectionKey))
+            .OrderBy(a => a.AccountId).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new AccountList([.. accounts.Select(a => a.ToView(ids[a.ConnectionKey]))]));
+    }
+
+    public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAsync(
+        [FromRoute(Name = "account_id")] string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (account, connection, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        return account is null ? error! : TypedResults.Ok(account.ToView(connection!.ConnectionId));
+    }
+
+    public static async Task<Results<Ok<BalanceList>, ProblemHttpResult>> GetBalancesAsync(
+        [FromRoute(Name = "account_id")] string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+    {
+        var (account, _, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        return account is null
+            ? error!
+            : TypedResults.Ok(new BalanceList(account.AccountId, [.. account.Balances.Select(b => new BalanceView(b.Type, DataViews.Money(b.Amount), b.Currency, b.ReferenceDate))]));
+    }
+
+    public static async Task<Results<Ok<TransactionPage>, ProblemHttpResult>> ListTransactionsAsync(
+        [FromRoute(Name = "account_id")] string accountId,
+        [FromQuery(Name = "from")] string? from,
+        [FromQuery(Name = "to")] string? to,
+        [FromQuery(Name = "cursor")] string? cursor,
+        [FromQuery(Name = "limit")] string? limit,
+        SessionDbContext db,
+        TenantAccess access,
+        TimeProvider clock,
+        HttpContext http,
+        CancellationToken cancellationToken)
+    {
+        var (account, connection, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        if (account is null)
+        {
+            return error!;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var fromDate = ParseDate(from, "from", errors);
+        var toDate = ParseDate(to, "to", errors);
+        var take = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
+        {
+            errors["limit"] = [$"must be a whole number from 1 to {MaxLimit}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors, ProblemCodes.ValidationFailed, "The query is not valid.", "Correct the parameters listed in errors.");
+        }
+
+        if (fromDate > toDate)
+        {
+            return DataErrors.Invalid("from", "must not be after to.", "INVALID_DATE_RANGE");
+        }
+
+        var query = db.Transactions.AsNoTracking()
+            .Where(t => t.ConnectionKey == connection!.Id && t.AccountId == account.AccountId && !t.Removed);
+        if (fromDate is { } f)
+        {
+            query = query.Where(t => t.BookingDate >= f);
+        }
+
+        if (toDate is { } u)
+        {
+            query = query.Where(t => t.BookingDate <= u);
+        }
+
+        if (cursor is not null)
+        {
+            if (!Cursors.TryReadList(cursor, account.Id, out var date, out var id))
+            {
+                return DataErrors.InvalidCursor();
+            }
+
+            query = query.Where(t => t.BookingDate < date || (t.BookingDate == date && t.Id < id));
+        }
+
+        var rows = await query.OrderByDescending(t => t.BookingDate).ThenByDescending(t => t.Id).Take(take + 1).ToListAsync(cancellationToken);
+        var hasMore = rows.Count > take;
+        var page = rows.Take(take).ToList();
+        var next = hasMore ? Cursors.ForList(account.Id, page[^1].BookingDate, page[^1].Id) : null;
+        return TypedResults.Ok(new TransactionPage([.. page.Select(t => t.ToView())], next, hasMore));
+    }
+
+    public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
+        SyncRequest request, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return DataErrors.ServerOnly();
+        }
+
+        if (string.IsNullOrWhiteSpace(request.ConnectionId))
+        {
+            return DataErrors.Invalid("connection_id", "is required.");
+        }
+
+        if (request.Count is < 1 or > MaxLimit)
+        {
+            return DataErrors.Invalid("count", $"must be from 1 to {MaxLimit}.");
+        }
+
+        if (await ConnectionsApi.FindAsync(db, caller.ClientId, request.ConnectionId, cancellationToken) is not { } connection)
+        {
+            return DataErrors.ConnectionNotFound();
+        }
+
+        if (DataErrors.Unreadable(connection, clock.GetUtcNow()) is { } refused)
+        {
+            return refused;
+        }
+
+        long since = 0;
+        if (!string.IsNullOrEmpty(request.Cursor) && (!Cursors.TryReadSync(request.Cursor, connection.Id, out since) || since > connection.ChangeSeq))
+        {
+            return DataErrors.InvalidCursor();
+        }
+
+        // Every change took the next number of the connection's counter, under the connection's lock and in the
+        // transaction that made it: a reader sees all of one sync's changes or none, and never a gap filled later.
+        var count = request.Count ?? DefaultLimit;
+        var rows = await db.Transactions.AsNoTracking()
+            .Where(t => t.ConnectionKey == connection.Id && t.Seq > since)
+            .OrderBy(t => t.Seq).Take(count + 1).ToListAsync(cancellationToken);
+        var hasMore = rows.Count > count;
+        var page = rows.Take(count).ToList();
+        List<TransactionView> added = [], modified = [];
+        List<RemovedTransaction> removed = [];
+        foreach (var row in page)
+        {
+            if (row.AddedSeq > since)
+            {
+                // New to this client: its latest state is an addition (or nothing, when it is already gone again).
+                if (!row.Removed)
+                {
+                    added.Add(row.ToView());
+                }
+            }
+            else if (row.Removed)
+            {
+                removed.Add(new RemovedTransaction(row.TransactionId, row.AccountId));
+            }
+            else
+            {
+                modified.Add(row.ToView());
+            }
+        }
+
+        var next = Cursors.ForSync(connection.Id, page.Count > 0 ? page[^1].Seq : since);
+        return TypedResults.Ok(new SyncResponse(added, modified, removed, next, hasMore));
+    }
+
+    /// <summary>The tenant's account and its connection when the connection may be read; else the refusal.</summary>
+    private static async Task<(Account? Account, Connection? Connection, ProblemHttpResult? Error)> ReadableAccountAsync(
+        string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return (null, null, DataErrors.ServerOnly());
+        }
+
+        var account = accountId.Length > 128
+            ? null
+            : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == caller.ClientId && a.AccountId == accountId, cancellationToken);
+        var connection = account is null ? null : await db.Connections.AsNoTracking().FirstOrDefaultAsync(c => c.Id == account.ConnectionKey, cancellationToken);
+        if (account is null || connection is null)
+        {
+            return (null, null, DataErrors.AccountNotFound());
+        }
+
+        return DataErrors.Unreadable(connection, clock.GetUtcNow()) is { } refused ? (null, null, refused) : (account, connection, null);
+    }
+
+    private static DateOnly? ParseDate(string? value, string name, Dictionary<string, string[]> errors)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (DateOnly.TryParseExact(value, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+        {
+            return date;
+        }
+
+        errors[name] = ["must be a date as YYYY-MM-DD."];
+        return null;
+    }
+}

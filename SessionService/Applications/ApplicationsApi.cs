@@ -1,0 +1,40 @@
+using Finqware.SessionService.Access;
+using Finqware.SessionService.Connections;
+using Finqware.SessionService.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Applications;
+
+public static class ApplicationsApi
+{
+    public static IEndpointRouteBuilder MapApplicationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/applications").WithTags("Applications")
+            .MapGet("/{application_id}", GetAsync).WithName("GetApplication")
+            .WithSummary("A marketplace application: status, offer, verification (KYC) decision, contract.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<ApplicationView>, ProblemHttpResult>> GetAsync(
+        [FromRoute(Name = "application_id")] string applicationId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return DataErrors.ServerOnly();
+        }
+
+        var application = applicationId.Length > 128
+            ? null
+            : await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == caller.ClientId && a.ApplicationId == applicationId, cancellationToken);
+        if (application is null)
+        {
+            return DataErrors.ApplicationNotFound();
+        }
+
+        var verification = await db.Verifications.AsNoTracking()
+            .FirstOrDefaultAsync(v => v.SessionId == application.SessionId && v.ClientId == caller.ClientId, cancellationToken);
+        return TypedResults.Ok(application.ToView(verification));
+    }
+}

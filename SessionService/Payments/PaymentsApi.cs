@@ -1,0 +1,33 @@
+using Finqware.SessionService.Access;
+using Finqware.SessionService.Connections;
+using Finqware.SessionService.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Payments;
+
+public static class PaymentsApi
+{
+    public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/payments").WithTags("Payments")
+            .MapGet("/{payment_id}", GetAsync).WithName("GetPayment")
+            .WithSummary("A payment with its Berlin Group transaction status (RCVD, ACTC, ACSP, ACSC, RJCT, CANC…) and status history.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> GetAsync(
+        [FromRoute(Name = "payment_id")] string paymentId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
+        {
+            return DataErrors.ServerOnly();
+        }
+
+        var payment = paymentId.Length > 128
+            ? null
+            : await db.Payments.AsNoTracking().FirstOrDefaultAsync(p => p.ClientId == caller.ClientId && p.PaymentId == paymentId, cancellationToken);
+        return payment is null ? DataErrors.PaymentNotFound() : TypedResults.Ok(payment.ToView());
+    }
+}
