@@ -34,10 +34,19 @@ public static class AppModel
             .WithReference(messaging).WithReference(sessions)
             .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
 
-        app.AddProject("gateway", "../Gateway/Gateway.csproj")
+        // The sandbox bank (provider xyz): its authorisation page for redirect SCA is reached through the gateway under
+        // /sandbox/, so it links to the gateway's address; neither waits for the other.
+        var sandboxBank = app.AddProject("sandbox-bank", "../SkillConnectors/SandboxBank/SandboxBank.csproj")
+            .WithReference(postgres.AddDatabase("sandboxbankdb"), "connectordb")
+            .WithReference(messaging).WithReference(sessions)
+            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
+
+        var gateway = app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)
             .WithReverseProxyTo(catalog, tenants, sessions)
+            .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(sandboxBank.Name), sandboxBank)
             .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);
+        sandboxBank.WithUrlOf("SandboxBank__PublicBaseUrl", gateway);
 
         app.OnStarted(SandboxDemo.EnsureAsync);
         return app;

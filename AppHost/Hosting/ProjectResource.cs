@@ -13,6 +13,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, string?> extraEnvironment = [];
     private readonly List<ProjectResource> proxied = [];
+    private readonly Dictionary<string, ProjectResource> urlsOf = [];
     private readonly Dictionary<string, string> generatedSecrets = [];
     private readonly List<(DatabaseResource Database, string Name)> aliases = [];
     private readonly Lock gate = new();
@@ -80,6 +81,16 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         return this;
     }
 
+    /// <summary>
+    /// Sets <paramref name="key"/> to <paramref name="project"/>'s URL without waiting for it (no start order): the
+    /// gateway's address for a connector's public links, a connector's address for a gateway route to it.
+    /// </summary>
+    public ProjectResource WithUrlOf(string key, ProjectResource project)
+    {
+        urlsOf[key] = project;
+        return this;
+    }
+
     /// <summary>Makes this project (the gateway) a reverse proxy to <paramref name="projects"/>: one YARP cluster each.</summary>
     public ProjectResource WithReverseProxyTo(params ProjectResource[] projects)
     {
@@ -113,6 +124,11 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         foreach (var project in proxied)
         {
             environment[ResourceEnvironment.ReverseProxyDestination(project.Name)] = project.Url;
+        }
+
+        foreach (var (key, project) in urlsOf)
+        {
+            environment[key] = project.Url;
         }
 
         foreach (var (key, value) in extraEnvironment)

@@ -62,6 +62,7 @@ public sealed class ConnectorHost
                 "the connector's own PostgreSQL database, where it remembers the steps it ran. The AppHost sets it.");
         Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
         Builder.Services.AddSingleton<StepLedger>();
+        Builder.Services.AddSingleton<ConnectionRequestLedger>();
         Builder.Services.AddHostedService<StepLedgerInitializer>();
         Builder.Services.AddSingleton<ConnectorTelemetry>();
         Builder.Services.AddSingleton<StepRunner>();
@@ -71,7 +72,12 @@ public sealed class ConnectorHost
 
         Builder.AddMessaging(
             Builder.Environment.ApplicationName.ToLowerInvariant(),
-            bus => bus.AddConsumer<ProcessStepConsumer>().ExcludeFromConfigureEndpoints(),
+            bus =>
+            {
+                bus.AddConsumer<ProcessStepConsumer>().ExcludeFromConfigureEndpoints();
+                bus.AddConsumer<RefreshConnectionConsumer>().ExcludeFromConfigureEndpoints();
+                bus.AddConsumer<RevokeConnectionConsumer>().ExcludeFromConfigureEndpoints();
+            },
             (context, rabbit) =>
             {
                 foreach (var manifest in registry.Manifests)
@@ -83,6 +89,8 @@ public sealed class ConnectorHost
                         // ProcessStep cannot reach every skill's queue.
                         endpoint.ConfigureConsumeTopology = false;
                         endpoint.ConfigureConsumer<ProcessStepConsumer>(context);
+                        endpoint.ConfigureConsumer<RefreshConnectionConsumer>(context);
+                        endpoint.ConfigureConsumer<RevokeConnectionConsumer>(context);
                     });
                 }
             });
@@ -101,6 +109,16 @@ public sealed class ConnectorHost
         public SkillBuilder HandleStep<THandler>(string step) where THandler : class, IStepHandler
         {
             registry.Handle(skillId, step, typeof(THandler));
+            return this;
+        }
+
+        /// <summary>
+        /// Runs <typeparamref name="THandler"/> for the RefreshConnection and RevokeConnection commands SessionService
+        /// sends to this skill's queue (without one, refreshes are answered REFRESH_NOT_SUPPORTED).
+        /// </summary>
+        public SkillBuilder HandleConnections<THandler>() where THandler : class, IConnectionHandler
+        {
+            registry.HandleConnections(skillId, typeof(THandler));
             return this;
         }
 

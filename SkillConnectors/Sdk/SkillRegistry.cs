@@ -7,6 +7,7 @@ public sealed class SkillRegistry
 {
     private readonly Dictionary<string, SkillManifest> manifests = [];
     private readonly Dictionary<(string Skill, string Step), Type> handlers = [];
+    private readonly Dictionary<string, Type> connectionHandlers = [];
 
     public IReadOnlyCollection<SkillManifest> Manifests => manifests.Values;
 
@@ -23,6 +24,19 @@ public sealed class SkillRegistry
     }
 
     public Type? Find(string skillId, string step) => handlers.GetValueOrDefault((skillId, step));
+
+    /// <summary>The skill's <see cref="IConnectionHandler"/> (refresh and revoke of its connections).</summary>
+    public void HandleConnections(string skillId, Type handler)
+    {
+        if (!manifests.ContainsKey(skillId))
+        {
+            throw new InvalidOperationException($"'{skillId}' is not a skill of this connector.");
+        }
+
+        connectionHandlers[skillId] = handler;
+    }
+
+    public Type? FindConnectionHandler(string skillId) => connectionHandlers.GetValueOrDefault(skillId);
 
     /// <summary>Steps of the manifests that have no handler: a connector must not start with any.</summary>
     public IEnumerable<string> Unhandled() => manifests.Values

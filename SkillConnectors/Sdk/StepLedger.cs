@@ -35,6 +35,12 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
             ALTER TABLE processed_steps ADD COLUMN IF NOT EXISTS follow_up_at timestamptz;
             ALTER TABLE processed_steps ADD COLUMN IF NOT EXISTS follow_up_state jsonb;
             CREATE INDEX IF NOT EXISTS processed_steps_follow_up_at ON processed_steps (follow_up_at) WHERE follow_up_at IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS connection_requests (
+                request_id uuid PRIMARY KEY,
+                kind text NOT NULL,
+                answer_type text,
+                answer jsonb,
+                received_at timestamptz NOT NULL DEFAULT now());
             """);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -126,9 +132,10 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Locks a step this connector ran (waiting for an instance that holds it), lets <paramref name="update"/> decide
-    /// (and publish) its new outcome, and stores it. Returns false when the connector never ran that step.
+    /// (and publish) its new outcome, and stores it; when the update returns null the stored step (its follow-up
+    /// too) stays as it was. Returns false when the connector never ran that step.
     /// </summary>
-    public async Task<bool> UpdateAsync(Guid stepId, Func<StoredStep, Task<LedgerEntry>> update, CancellationToken cancellationToken)
+    public async Task<bool> UpdateAsync(Guid stepId, Func<StoredStep, Task<LedgerEntry?>> update, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -138,8 +145,11 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
             return false;
         }
 
-        var entry = await update(stored);
-        await SaveAsync(connection, transaction, stepId, entry, cancellationToken);
+        if (await update(stored) is { } entry)
+        {
+            await SaveAsync(connection, transaction, stepId, entry, cancellationToken);
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

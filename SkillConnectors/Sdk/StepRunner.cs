@@ -197,7 +197,8 @@ public sealed class StepUpdates(StepLedger ledger, StepRunner runner, IBus bus) 
             async stored =>
             {
                 (var entry, result) = await runner.UpdateAsync(stored, update, bus, cancellationToken);
-                return entry;
+                // Only a new outcome is stored: an update that changed nothing leaves the step's follow-up due.
+                return result == StepUpdateResult.Updated ? entry : null;
             },
             cancellationToken);
         return result;

@@ -33,7 +33,7 @@ public sealed class ResourceModelTests
         var names = Declared().Resources.Select(r => r.Name).ToList();
 
         Assert.Equal(
-            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "gateway"],
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "gateway"],
             names);
     }
 
@@ -68,6 +68,21 @@ public sealed class ResourceModelTests
         Assert.Equal("amqp://finq:s3cret@mq.internal:5673", environment["ConnectionStrings__messaging"]);
         Assert.Equal(Project(builder, "sessions").Url, environment["services__sessions__http__0"]);
         Assert.False(environment.ContainsKey("ConnectionStrings__exampleconnectordb"));
+    }
+
+    [Fact]
+    public void The_sandbox_bank_gets_its_database_links_to_the_gateway_and_the_gateway_routes_to_it_without_either_waiting()
+    {
+        var builder = Declared();
+        var bank = Project(builder, "sandbox-bank");
+        var gateway = Project(builder, "gateway");
+        var environment = bank.BuildEnvironment(builder.Options);
+
+        Assert.Equal("Host=db.internal;Port=5433;Username=finq;Password=s3cret;Database=sandboxbankdb", environment["ConnectionStrings__connectordb"]);
+        Assert.Equal(gateway.Url, environment["SandboxBank__PublicBaseUrl"]);
+        Assert.Equal(bank.Url, gateway.BuildEnvironment(builder.Options)["ReverseProxy__Clusters__sandbox-bank__Destinations__d1__Address"]);
+        Assert.DoesNotContain(gateway, bank.Dependencies);
+        Assert.DoesNotContain(bank, gateway.Dependencies);
     }
 
     [Fact]

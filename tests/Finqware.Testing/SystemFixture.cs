@@ -19,6 +19,15 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Dashboard { get; private set; } = null!;
 
+    /// <summary>The sandbox bank's delays, short so that end-to-end flows take seconds (docs/configuration.md).</summary>
+    public static readonly IReadOnlyDictionary<string, string> SandboxBankSettings = new Dictionary<string, string>
+    {
+        ["SandboxBank__DecoupledApprovalDelay"] = "00:00:01.500",
+        ["SandboxBank__PaymentStatusDelay"] = "00:00:00.500",
+        ["SandboxBank__PendingBookingDelay"] = "00:00:03",
+        ["Connector__FollowUpPollInterval"] = "00:00:00.200",
+    };
+
     public async ValueTask InitializeAsync()
     {
         stateDirectory = TestInfrastructure.TempDirectory("system");
@@ -33,6 +42,11 @@ public sealed class SystemFixture : IAsyncLifetime
             ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
         Host = AppModel.Declare(FinqwareHost.CreateBuilder(options)).Build();
+        foreach (var (key, value) in SandboxBankSettings)
+        {
+            ((ProjectResource)Host["sandbox-bank"]).WithEnvironment(key, value);
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };

@@ -1,0 +1,216 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Numerics;
+using System.Text.Json;
+using Finqware.AppHost;
+using Finqware.AppHost.Hosting;
+using Finqware.Contracts.Sessions;
+using Finqware.Testing;
+using MassTransit;
+
+namespace Finqware.EndToEnd.Tests;
+
+/// <summary>
+/// Drives sandbox bank sessions as a tenant would, through the gateway with the demo sandbox tenant (its app key for
+/// the user's side, its server token for reads), and records the data events the connector publishes on the system's
+/// RabbitMQ (what SessionService's data APIs consume).
+/// </summary>
+public sealed class SandboxBankDriver : IAsyncDisposable
+{
+    public const string Aisp = "xyz_aisp_sbx_#1.0";
+    public const string Pisp = "xyz_pisp_sbx_#1.0";
+
+    private readonly SystemFixture system;
+    private readonly CancellationToken cancel;
+    private IBusControl? bus;
+
+    private SandboxBankDriver(SystemFixture system, CancellationToken cancel)
+    {
+        this.system = system;
+        this.cancel = cancel;
+    }
+
+    public string ClientId { get; private set; } = "";
+
+    public string AppKey { get; private set; } = "";
+
+    public HttpClient Server { get; private set; } = null!;
+
+    public ConcurrentQueue<object> Events { get; } = new();
+
+    public static async Task<SandboxBankDriver> StartAsync(SystemFixture system, CancellationToken cancel)
+    {
+        var driver = new SandboxBankDriver(system, cancel);
+        var demo = JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(Path.Combine(system.Host.Options.StateDirectory, SandboxDemo.FileName), cancel));
+        var skills = demo.GetProperty("skills").EnumerateArray().Select(s => s.GetString()).ToList();
+        Assert.Contains(Aisp, skills);
+        Assert.Contains(Pisp, skills);
+        driver.ClientId = demo.GetProperty("client_id").GetString()!;
+        driver.AppKey = demo.GetProperty("client_app_key").GetString()!;
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = driver.ClientId, ["client_secret"] = demo.GetProperty("client_secret").GetString()!,
+        });
+        var token = await (await system.Gateway.PostAsync("/oauth/token", form, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+        driver.Server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+        await driver.StartBusAsync();
+        return driver;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Server?.Dispose();
+        if (bus is not null)
+        {
+            await bus.StopAsync(cancel);
+        }
+    }
+
+    /// <summary>POST /sessions with the app key (allowing SessionService a moment to learn the tenant).</summary>
+    public async Task<Session> OpenAsync(string skill)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var response = await system.Gateway.PostAsJsonAsync("/sessions", new { client_id = ClientId, client_app_key = AppKey, skill }, cancel);
+            if (response.StatusCode == HttpStatusCode.Created || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+                var created = await response.Content.ReadFromJsonAsync<JsonElement>(cancel);
+                return new Session(skill, created.GetProperty("session_id").GetString()!) { Nonce = created.GetProperty("nonce").GetString()! };
+            }
+
+            await Task.Delay(250, cancel);
+        }
+    }
+
+    /// <summary>Submits a step with the session's current nonce; returns its step id.</summary>
+    public async Task<string> SubmitAsync(Session session, string step, object data)
+    {
+        var response = await system.Gateway.PostAsJsonAsync(
+            $"/sessions/{session.Id}/steps", new { client_id = ClientId, nonce = session.Nonce, skill = session.Skill, step, data }, cancel);
+        var body = await response.Content.ReadAsStringAsync(cancel);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{step}: {(int)response.StatusCode} {body}");
+        var accepted = JsonSerializer.Deserialize<JsonElement>(body);
+        session.Nonce = accepted.GetProperty("nonce").GetString()!;
+        return accepted.GetProperty("step_id").GetString()!;
+    }
+
+    /// <summary>Reads the step (server token) until its status is one of <paramref name="statuses"/>.</summary>
+    public async Task<JsonElement> WaitAsync(Session session, string stepId, params string[] statuses)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (true)
+        {
+            var step = await Server.GetFromJsonAsync<JsonElement>($"/sessions/{session.Id}/steps/{stepId}?wait=5", cancel);
+            var status = step.GetProperty("status").GetString();
+            if (statuses.Contains(status))
+            {
+                return step;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"step {stepId} is {status}, expected {string.Join(" or ", statuses)}: {step}");
+            await Task.Delay(100, cancel);
+        }
+    }
+
+    /// <summary>Submits a step and waits until it is COMPLETED, FAILED or ACTION_REQUIRED.</summary>
+    public async Task<JsonElement> RunAsync(Session session, string step, object data) =>
+        await WaitAsync(session, await SubmitAsync(session, step, data), "COMPLETED", "FAILED", "ACTION_REQUIRED");
+
+    public async Task<string> SessionStatusAsync(Session session) =>
+        (await Server.GetFromJsonAsync<JsonElement>($"/sessions/{session.Id}", cancel)).GetProperty("status").GetString()!;
+
+    /// <summary>Credentials and SCA of an AISP session for <paramref name="username"/> (pass_good), up to the SCA step's first answer.</summary>
+    public async Task<(Session Session, JsonElement Sca)> ConsentAsync(string username, object? sca = null)
+    {
+        var session = await OpenAsync(Aisp);
+        var credentials = await RunAsync(session, "credentials", new { username, password = "pass_good" });
+        Assert.Equal("COMPLETED", credentials.GetProperty("status").GetString());
+        return (session, await RunAsync(session, "sca", sca ?? new { otp = "123456" }));
+    }
+
+    /// <summary>Follows a redirect action's URL as the user's browser would (no credentials), and approves or denies there.</summary>
+    public async Task<HttpResponseMessage> DecideOnBankPageAsync(string url, string decision, string? token = null)
+    {
+        using var browser = new HttpClient();
+        var page = await browser.GetAsync(new Uri(url), cancel);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var html = await page.Content.ReadAsStringAsync(cancel);
+        var action = System.Text.RegularExpressions.Regex.Match(html, "<form method=\"post\" action=\"([^\"]+)\"").Groups[1].Value;
+        var hidden = System.Text.RegularExpressions.Regex.Match(html, "name=\"token\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Contains($"value=\"{decision}\"", html, StringComparison.Ordinal);
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = token ?? hidden, ["decision"] = decision });
+        return await browser.PostAsync(new Uri(new Uri(url), action), form, cancel);
+    }
+
+    public IEnumerable<T> EventsOf<T>() => Events.OfType<T>();
+
+    /// <summary>Waits until <paramref name="condition"/> holds for the recorded events.</summary>
+    public async Task<T> EventuallyAsync<T>(Func<T?> probe) where T : class
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            if (probe() is { } value)
+            {
+                return value;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"No such {typeof(T).Name} within 30 s.");
+            await Task.Delay(100, cancel);
+        }
+    }
+
+    public async Task SendToSkillQueueAsync<T>(string skill, T message) where T : class
+    {
+        var endpoint = await bus!.GetSendEndpoint(new Uri($"queue:{Contracts.Skills.SkillQueues.For(skill)}"));
+        await endpoint.Send(message, cancel);
+    }
+
+    /// <summary>ISO 13616 mod-97, written again here so the test does not trust the connector's own.</summary>
+    public static bool IbanIsValid(string iban) =>
+        BigInteger.Parse(string.Concat((iban[4..] + iban[..4]).Select(c => char.IsAsciiDigit(c) ? c.ToString() : (c - 'A' + 10).ToString(CultureInfo.InvariantCulture))), CultureInfo.InvariantCulture) % 97 == 1;
+
+    private async Task StartBusAsync()
+    {
+        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
+        bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
+            {
+                h.Username(address.Username);
+                h.Password(address.Password);
+            });
+            rabbit.ReceiveEndpoint($"test-sandbox-bank-{Guid.NewGuid():N}", endpoint =>
+            {
+                endpoint.AutoDelete = true;
+                endpoint.Handler<ConnectionDataSynced>(Record);
+                endpoint.Handler<ConnectionRefreshFailed>(Record);
+                endpoint.Handler<PaymentInitiated>(Record);
+                endpoint.Handler<PaymentStatusChanged>(Record);
+            });
+        });
+        await bus.StartAsync(cancel);
+    }
+
+    private Task Record<T>(ConsumeContext<T> context) where T : class
+    {
+        Events.Enqueue(context.Message);
+        return Task.CompletedTask;
+    }
+
+    public sealed class Session(string skill, string id)
+    {
+        public string Skill { get; } = skill;
+
+        public string Id { get; } = id;
+
+        public string Nonce { get; set; } = "";
+    }
+}

@@ -1,0 +1,257 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Finqware.Contracts.Sessions;
+using Finqware.Contracts.Skills;
+using Finqware.SkillConnectors.Sdk;
+using Finqware.Testing;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Finqware.SkillConnectors.Tests;
+
+/// <summary>
+/// The SDK's connection hook on real RabbitMQ and PostgreSQL with an in-process connector: RefreshConnection and
+/// RevokeConnection sent to a skill's queue reach its IConnectionHandler once per request id, a refresh is answered
+/// with ConnectionDataSynced or ConnectionRefreshFailed, and a skill without a handler says so. Also: an update from
+/// outside that changes nothing leaves a step's follow-up due.
+/// </summary>
+public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+{
+    private const string Skill = "test_connections_sbx_#1.0";
+    private const string Bare = "test_bare_sbx_#1.0";
+    private string broker = null!;
+    private string database = null!;
+    private IBusControl bus = null!;
+    private readonly ConcurrentQueue<object> answers = new();
+    private readonly ConcurrentQueue<StepProcessed> outcomes = new();
+
+    public async ValueTask InitializeAsync()
+    {
+        broker = await rabbit.CreateVirtualHostAsync("connections");
+        database = await postgres.CreateDatabaseAsync("connector");
+        var address = BrokerAddress.Parse(broker);
+        bus = Bus.Factory.CreateUsingRabbitMq(r =>
+        {
+            r.Host(address.Host, address.Port, address.VirtualHost, h =>
+            {
+                h.Username(address.Username);
+                h.Password(address.Password);
+            });
+            r.ReceiveEndpoint($"test-answers-{Guid.NewGuid():N}", e =>
+            {
+                e.AutoDelete = true;
+                e.Handler<ConnectionDataSynced>(c => Record(c.Message));
+                e.Handler<ConnectionRefreshFailed>(c => Record(c.Message));
+                e.Handler<StepProcessed>(c =>
+                {
+                    outcomes.Enqueue(c.Message);
+                    return Task.CompletedTask;
+                });
+            });
+        });
+        await bus.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await bus.StopAsync();
+
+    [Fact]
+    public async Task A_refresh_is_answered_with_the_handlers_data_once_per_request_and_a_revoke_makes_later_refreshes_fail()
+    {
+        await using var connector = await StartConnectorAsync();
+        var bank = connector.Services.GetRequiredService<FakeBank>();
+        var refresh = Refresh("con_1");
+
+        await SendAsync(refresh);
+        await SendAsync(refresh);
+        await EventuallyAsync(() => answers.Count >= 2);
+        var synced = answers.OfType<ConnectionDataSynced>().ToList();
+        Assert.Equal(2, synced.Count);
+        Assert.All(synced, s => Assert.Equal(("con_1", "iban-1"), (s.ConnectionId, s.Accounts[0].Iban)));
+        Assert.Equal(1, bank.Refreshes);
+
+        var revoke = new RevokeConnection { RequestId = Guid.NewGuid(), ConnectionId = "con_1", ClientId = "fqc_test", Skill = Skill, RequestedAt = DateTimeOffset.UtcNow };
+        await SendAsync(revoke);
+        await SendAsync(revoke);
+        var after = Refresh("con_1");
+        await EventuallyAsync(() => bank.Revokes == 1);
+        await SendAsync(after);
+
+        await EventuallyAsync(() => answers.OfType<ConnectionRefreshFailed>().Any());
+        var failed = answers.OfType<ConnectionRefreshFailed>().Single();
+        Assert.Equal((after.RequestId, "con_1", "CONSENT_REVOKED_AT_BANK"), (failed.RequestId, failed.ConnectionId, failed.Code));
+        await Task.Delay(300);
+        Assert.Equal(1, bank.Revokes);
+    }
+
+    [Fact]
+    public async Task A_skill_without_a_connection_handler_answers_refresh_not_supported()
+    {
+        await using var connector = await StartConnectorAsync();
+        var refresh = Refresh("con_2") with { Skill = Bare };
+
+        await SendAsync(refresh);
+
+        await EventuallyAsync(() => answers.OfType<ConnectionRefreshFailed>().Any());
+        Assert.Equal("REFRESH_NOT_SUPPORTED", answers.OfType<ConnectionRefreshFailed>().Single().Code);
+    }
+
+    [Fact]
+    public async Task An_update_that_changes_nothing_leaves_the_steps_follow_up_due()
+    {
+        await using var connector = await StartConnectorAsync();
+        var step = new ProcessStep
+        {
+            SessionId = Guid.NewGuid(), StepId = Guid.NewGuid(), ClientId = "fqc_test", Skill = Bare, Step = "consent", StepNumber = 1,
+            Data = JsonSerializer.SerializeToElement(new { }),
+        };
+        await SendAsync(step);
+        await EventuallyAsync(() => outcomes.Any(o => o.StepId == step.StepId));
+
+        var unchanged = await connector.Services.GetRequiredService<IStepUpdates>().UpdateAsync(step.StepId, _ => Task.FromResult<StepOutcome?>(null), default);
+
+        Assert.Equal(StepUpdateResult.Unchanged, unchanged);
+        await EventuallyAsync(() => outcomes.Any(o => o.StepId == step.StepId && o.Outcome == StepOutcomes.Completed));
+    }
+
+    private Task Record(object answer)
+    {
+        answers.Enqueue(answer);
+        return Task.CompletedTask;
+    }
+
+    private static RefreshConnection Refresh(string connectionId) => new()
+    {
+        RequestId = Guid.NewGuid(), ConnectionId = connectionId, SessionId = Guid.NewGuid(), ClientId = "fqc_test", Skill = Skill, RequestedAt = DateTimeOffset.UtcNow,
+    };
+
+    private async Task SendAsync<T>(T message) where T : class
+    {
+        var skill = message switch
+        {
+            RefreshConnection r => r.Skill,
+            RevokeConnection r => r.Skill,
+            ProcessStep p => p.Skill,
+            _ => throw new ArgumentException("unknown message"),
+        };
+        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{SkillQueues.For(skill)}"));
+        await endpoint.Send(message);
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 15 s.");
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task<RunningConnector> StartConnectorAsync()
+    {
+        var connector = ConnectorHost.CreateBuilder(
+        [
+            "--urls=http://127.0.0.1:0",
+            $"--ConnectionStrings:messaging={broker}",
+            $"--ConnectionStrings:connectordb={database}",
+            "--Connector:FollowUpPollInterval=00:00:00.100",
+            "--Logging:LogLevel:Default=Warning",
+        ]);
+        connector.Services.AddSingleton<FakeBank>();
+        connector.AddSkill(Manifest(Skill)).HandleStep<LaterHandler>("consent").HandleConnections<FakeConnections>();
+        connector.AddSkill(Manifest(Bare)).HandleStep<LaterHandler>("consent");
+        var app = connector.Build();
+        await app.StartAsync();
+        return new RunningConnector(app);
+    }
+
+    private static SkillManifest Manifest(string skill) => new()
+    {
+        SkillId = skill,
+        Provider = "test",
+        DisplayName = "Connections (test)",
+        Description = "A consent whose connection is refreshed and revoked.",
+        Type = "aisp",
+        Flavor = "sandbox",
+        Version = "1.0",
+        Steps =
+        [
+            new StepManifest
+            {
+                Name = "consent",
+                Description = "Decoupled, approved 1 s later.",
+                DataSchema = StepManifest.Schema("""{"type":"object","examples":[{}]}"""),
+                Async = true,
+            },
+        ],
+    };
+
+    /// <summary>The "bank": counts what reached it.</summary>
+    public sealed class FakeBank
+    {
+        private int refreshes;
+        private int revokes;
+
+        public int Refreshes => refreshes;
+
+        public int Revokes => revokes;
+
+        public ConcurrentDictionary<string, bool> Revoked { get; } = new();
+
+        public void CountRefresh() => Interlocked.Increment(ref refreshes);
+
+        public void CountRevoke() => Interlocked.Increment(ref revokes);
+    }
+
+    private sealed class FakeConnections(FakeBank bank) : IConnectionHandler
+    {
+        public Task<ConnectionRefresh> RefreshAsync(RefreshConnection request, CancellationToken cancellationToken)
+        {
+            bank.CountRefresh();
+            return Task.FromResult(bank.Revoked.ContainsKey(request.ConnectionId)
+                ? ConnectionRefresh.Failed("CONSENT_REVOKED_AT_BANK", "Revoked at the bank.")
+                : ConnectionRefresh.Synced(new ConnectionDataSynced
+                {
+                    ConnectionId = request.ConnectionId,
+                    SessionId = request.SessionId,
+                    ClientId = request.ClientId,
+                    Skill = request.Skill,
+                    ValidUntil = DateTimeOffset.UtcNow.AddDays(90),
+                    SyncedAt = DateTimeOffset.UtcNow,
+                    Accounts =
+                    [
+                        new AccountData { AccountId = "acc_1", Iban = "iban-1", Name = "Current", Kind = "current", Currency = "EUR", Balances = [], Transactions = [] },
+                    ],
+                }));
+        }
+
+        public Task RevokeAsync(RevokeConnection request, CancellationToken cancellationToken)
+        {
+            bank.CountRevoke();
+            bank.Revoked[request.ConnectionId] = true;
+            return Task.CompletedTask;
+        }
+    }
+
+    private sealed class LaterHandler : IStepHandler, IStepFollowUp
+    {
+        public Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken) =>
+            Task.FromResult(StepOutcome.Decoupled("Approve in your bank app").ThenFollowUp(TimeSpan.FromSeconds(1)));
+
+        public Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken) =>
+            Task.FromResult<StepOutcome?>(StepOutcome.Completed());
+    }
+
+    private sealed class RunningConnector(WebApplication app) : IAsyncDisposable
+    {
+        public IServiceProvider Services => app.Services;
+
+        public async ValueTask DisposeAsync()
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+}
