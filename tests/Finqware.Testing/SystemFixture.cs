@@ -19,6 +19,9 @@ public sealed class SystemFixture : IAsyncLifetime
 
     public HttpClient Dashboard { get; private set; } = null!;
 
+    /// <summary>How long the sandbox marketplace's offline identity verification takes in the test system.</summary>
+    public static TimeSpan VerificationDelay { get; } = TimeSpan.FromMilliseconds(500);
+
     public async ValueTask InitializeAsync()
     {
         stateDirectory = TestInfrastructure.TempDirectory("system");
@@ -32,7 +35,11 @@ public sealed class SystemFixture : IAsyncLifetime
             ExternalPostgres = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
             ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
-        Host = AppModel.Declare(FinqwareHost.CreateBuilder(options)).Build();
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        // Offline identity verification takes seconds in the sandbox; the tests need not wait that long.
+        builder.Resources.OfType<ProjectResource>().Single(p => p.Name == AppModel.SandboxMarketplace)
+            .WithEnvironment("SandboxMarketplace__VerificationDelay", VerificationDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        Host = builder.Build();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
