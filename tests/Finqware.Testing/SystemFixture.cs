@@ -40,7 +40,8 @@ public sealed class SystemFixture : IAsyncLifetime
         builder.Resources.OfType<ProjectResource>().Single(p => p.Name == AppModel.SandboxMarketplace)
             .WithEnvironment("SandboxMarketplace__VerificationDelay", VerificationDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
         Host = builder.Build();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: on a busy 2-core machine every service and connector takes tens of seconds to start.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
         Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
