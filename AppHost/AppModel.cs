@@ -8,6 +8,9 @@ namespace Finqware.AppHost;
 /// </summary>
 public static class AppModel
 {
+    /// <summary>The resource name of the sandbox marketplace connector (tests shorten its verification delay by it).</summary>
+    public const string SandboxMarketplace = "sandbox-marketplace";
+
     public static FinqwareHostBuilder Declare(FinqwareHostBuilder app)
     {
         var postgres = app.AddPostgres("postgres");
@@ -38,6 +41,12 @@ public static class AppModel
         // /sandbox/, so it links to the gateway's address; neither waits for the other.
         var sandboxBank = app.AddProject("sandbox-bank", "../SkillConnectors/SandboxBank/SandboxBank.csproj")
             .WithReference(postgres.AddDatabase("sandboxbankdb"), "connectordb")
+            .WithReference(messaging).WithReference(sessions)
+            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
+
+        // The sandbox marketplace of provider xyz: the term deposit (xyz_sbx_#3.0) and the credit card (xyz_cc_sbx_#1.0).
+        app.AddProject(SandboxMarketplace, "../SkillConnectors/SandboxMarketplace/SandboxMarketplace.csproj")
+            .WithReference(postgres.AddDatabase("sandboxmarketplacedb"), "connectordb")
             .WithReference(messaging).WithReference(sessions)
             .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
 

@@ -33,7 +33,7 @@ public sealed class ResourceModelTests
         var names = Declared().Resources.Select(r => r.Name).ToList();
 
         Assert.Equal(
-            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "gateway"],
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "sandbox-marketplace", "sandboxmarketplacedb", "gateway"],
             names);
     }
 

@@ -14,7 +14,7 @@ namespace Finqware.EndToEnd.Tests;
 [Collection(SharedSystem.Name)]
 public sealed class PlatformTests(SystemFixture system)
 {
-    private static readonly string[] Expected = ["postgres", "messaging", "catalog", "tenants", "sessions", "gateway", "example-connector"];
+    private static readonly string[] Expected = ["postgres", "messaging", "catalog", "tenants", "sessions", "gateway", "example-connector", "sandbox-marketplace"];
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 

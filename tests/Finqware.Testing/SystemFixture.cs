@@ -28,6 +28,9 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Connector__FollowUpPollInterval"] = "00:00:00.200",
     };
 
+    /// <summary>How long the sandbox marketplace's offline identity verification takes in the test system.</summary>
+    public static TimeSpan VerificationDelay { get; } = TimeSpan.FromMilliseconds(500);
+
     public async ValueTask InitializeAsync()
     {
         stateDirectory = TestInfrastructure.TempDirectory("system");
@@ -41,13 +44,18 @@ public sealed class SystemFixture : IAsyncLifetime
             ExternalPostgres = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
             ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
-        Host = AppModel.Declare(FinqwareHost.CreateBuilder(options)).Build();
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        // Offline identity verification takes seconds in the sandbox; the tests need not wait that long.
+        builder.Resources.OfType<ProjectResource>().Single(p => p.Name == AppModel.SandboxMarketplace)
+            .WithEnvironment("SandboxMarketplace__VerificationDelay", VerificationDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        Host = builder.Build();
         foreach (var (key, value) in SandboxBankSettings)
         {
             ((ProjectResource)Host["sandbox-bank"]).WithEnvironment(key, value);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: on a busy 2-core machine every service and connector takes tens of seconds to start.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
         Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
