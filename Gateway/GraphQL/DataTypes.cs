@@ -49,7 +49,7 @@ public sealed class AccountType : RestObjectType
 
         Field<ConnectionType>("connection").Description("The connection it belongs to (GET /connections/{connection_id}).")
             .ResolveAsync(async ctx => Property(ctx.Source, "connection_id") is { ValueKind: JsonValueKind.String } id
-                ? await Api(ctx).GetAsync(ctx, DownstreamApi.Sessions, "/connections/" + Uri.EscapeDataString(id.GetString()!))
+                ? await Api(ctx).GetAsync(ctx, DownstreamApi.Sessions, "/connections/" + Query.Segment(id.GetString()))
                 : null);
 
         Field<ListGraphType<NonNullGraphType<BalanceType>>>("balances").Description("Its balances (GET /accounts/{account_id}/balances).")
@@ -70,7 +70,7 @@ public sealed class AccountType : RestObjectType
     }
 
     private static string AccountId(IResolveFieldContext<JsonElement> ctx) =>
-        Uri.EscapeDataString(Property(ctx.Source, "account_id")?.GetString() ?? string.Empty);
+        Query.Segment(Property(ctx.Source, "account_id")?.GetString());
 
     internal static DownstreamApi Api(IResolveFieldContext ctx) =>
         ctx.RequestServices!.GetRequiredService<DownstreamApi>();
@@ -214,9 +214,18 @@ public sealed class VerificationType : RestObjectType
     }
 }
 
-/// <summary>Query strings for the REST calls: absent values are left out, the rest escaped.</summary>
+/// <summary>Paths and query strings for the REST calls.</summary>
 internal static class Query
 {
+    /// <summary>
+    /// An id as one escaped path segment. "/" is escaped by <see cref="Uri.EscapeDataString(string)"/>; "." and ".." (which
+    /// an HTTP client would resolve as dot segments, reaching another route) and "" are ids nothing has, so not found.
+    /// </summary>
+    public static string Segment(string? id) => id is null or "" or "." or ".."
+        ? throw new DownstreamError("Not found.", Finqware.ServiceDefaults.Problems.ProblemCodes.NotFound, 404, null)
+        : Uri.EscapeDataString(id);
+
+    /// <summary>A query string: absent values are left out, the rest escaped.</summary>
     public static string String(params (string Name, string? Value)[] parameters)
     {
         var present = parameters.Where(p => p.Value is not null).Select(p => p.Name + "=" + Uri.EscapeDataString(p.Value!)).ToList();

@@ -69,7 +69,7 @@ public sealed class QueryType : ObjectGraphType
         Field<TType>(name)
             .Description(description + " Null with a NOT_FOUND error when the id is unknown or another tenant's.")
             .Argument<NonNullGraphType<IdGraphType>>(idArgument, "The id.")
-            .ResolveAsync(async ctx => await Get(ctx, service, prefix + Uri.EscapeDataString(ctx.GetArgument<string>(idArgument))));
+            .ResolveAsync(async ctx => await Get(ctx, service, prefix + Query.Segment(ctx.GetArgument<string>(idArgument))));
 
     private static Task<JsonElement> Get(IResolveFieldContext ctx, string service, string path) =>
         AccountType.Api(ctx).GetAsync(ctx, service, path);

@@ -213,6 +213,25 @@ public sealed class GraphQLTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ids_stay_one_path_segment_and_dot_segments_reach_no_other_route()
+    {
+        var (_, body) = await QueryAsync("""
+            { slash: payment(payment_id: "p-a1/../../skills") { status }
+              dots: payment(payment_id: "..") { status }
+              dot: account(account_id: ".") { iban } }
+            """, "token-a");
+
+        foreach (var field in new[] { "slash", "dots", "dot" })
+        {
+            Assert.Null(body["data"]![field]);
+        }
+
+        Assert.All(body["errors"]!.AsArray(), e => Assert.Equal("NOT_FOUND", e!["extensions"]!["code"]!.GetValue<string>()));
+        Assert.Equal(3, body["errors"]!.AsArray().Count);
+        Assert.Equal("/payments/p-a1%2F..%2F..%2Fskills", Assert.Single(services.Requests).PathAndQuery);
+    }
+
+    [Fact]
     public async Task A_revoked_connections_data_is_a_forbidden_error_naming_the_rest_code_while_the_rest_still_answers()
     {
         var (_, body) = await QueryAsync("""
