@@ -1,4 +1,5 @@
 using Finqware.Gateway.Docs;
+using Finqware.Gateway.GraphQL;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -9,6 +10,7 @@ app.MapDefaultEndpoints();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapApiReference();
+app.MapGraphQLApi();
 app.MapReverseProxy();
 app.Run();
 public partial class Program;

@@ -1,4 +1,7 @@
+using Finqware.Gateway.GraphQL;
 using Finqware.Gateway.Health;
+using GraphQL;
+using Microsoft.Extensions.Http.Resilience;
 using Yarp.ReverseProxy;
 
 namespace Microsoft.Extensions.Hosting;
@@ -25,7 +28,33 @@ public static class GatewayExtensions
                 tags: [ServiceDefaultsExtensions.ReadyTag]));
         }
 
+        builder.AddGraphQL();
         builder.Services.AddOpenApi("gateway");
         return builder;
+    }
+
+    /// <summary>
+    /// <c>/graphql</c>: the schema, the executer and the REST clients its resolvers read through service discovery
+    /// (<c>services__catalog__http__0</c>, <c>services__sessions__http__0</c>).
+    /// </summary>
+    private static void AddGraphQL(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GraphQLOptions>().BindConfiguration(GraphQLOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<FinqwareSchema>();
+        builder.Services.AddSingleton<IDocumentExecuter, DocumentExecuter>();
+        builder.Services.AddSingleton<GraphQLRunner>();
+        builder.Services.AddSingleton<DownstreamApi>();
+        // Every call the gateway makes itself is an interactive read (GraphQL fields, health probes): one quick retry, not
+        // the default three with exponential backoff. ServiceDefaults gives every client the standard handler under one
+        // options name, "-standard" (the handler is added for all clients, whose name is not known there).
+        builder.Services.Configure<HttpStandardResilienceOptions>("-standard", resilience =>
+        {
+            resilience.Retry.MaxRetryAttempts = 1;
+            resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
+        });
+        foreach (var service in new[] { DownstreamApi.Catalog, DownstreamApi.Sessions })
+        {
+            builder.Services.AddHttpClient(DownstreamApi.ClientName(service), http => http.BaseAddress = new Uri("http://" + service));
+        }
     }
 }
