@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.ServiceDefaults.Json;
+using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
@@ -11,13 +12,13 @@ namespace Finqware.SessionService.Webhooks;
 public sealed record WebhookEvent(Guid EventId, string Type, DateTimeOffset CreatedAt, string ClientId, Guid SessionId, string SessionStatus, Guid? StepId, string? Step, string? StepStatus);
 
 /// <summary>Records webhook events in the caller's unit of work, so they are committed with the change they report.</summary>
-public sealed class WebhookOutbox(SessionDbContext db, TimeProvider clock)
+public sealed class WebhookOutbox(SessionDbContext db, TenantAccess tenants, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = ApiJson.Create();
 
     public async Task EnqueueAsync(Session session, string type, Step? step, CancellationToken cancellationToken)
     {
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == session.ClientId, cancellationToken);
+        var tenant = await tenants.TenantAsync(session.ClientId, cancellationToken);
         if (tenant?.WebhookUrl is not { Length: > 0 } url)
         {
             return;
