@@ -86,15 +86,16 @@ public static class SandboxDemo
     }
 
     /// <summary>
-    /// Every connector has announced its skills before the host calls this, but the catalog registers them a moment
-    /// later (longer on a busy machine): wait (up to 30 s) until the list is not empty and has stopped growing.
+    /// Connectors announce themselves as they start: wait (up to 5 s) until the list stops growing, and up to 30 s for
+    /// the first skill (on a loaded machine the connectors' announcements reach the catalog well after they start).
     /// </summary>
     private static async Task<List<string>> SettledSandboxSkillsAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var skills = await AvailableSandboxSkillsAsync(http, cancellationToken);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var started = DateTime.UtcNow;
         var stableSince = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline && (skills.Count == 0 || DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1.5)))
+        while (DateTime.UtcNow - started < TimeSpan.FromSeconds(skills.Count == 0 ? 30 : 5)
+            && (skills.Count == 0 || DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1.5)))
         {
             await Task.Delay(250, cancellationToken);
             var now = await AvailableSandboxSkillsAsync(http, cancellationToken);

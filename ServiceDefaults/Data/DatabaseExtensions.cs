@@ -24,6 +24,7 @@ public static class DatabaseExtensions
                 "Start the service through the AppHost (./run.sh) or set it to an Npgsql connection string.");
         }
 
+        connectionString = Tuned(connectionString);
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
@@ -33,5 +34,28 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>(connectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// Npgsql settings for request-path work, unless the connection string sets them: statements a service runs
+    /// again and again are prepared on the server after their second use (no parse and plan per request), and a
+    /// pooled connection is not reset on return (services keep no session state on connections; transactions scope
+    /// their own settings).
+    /// </summary>
+    public static string Tuned(string connectionString)
+    {
+        var settings = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        if (!settings.ContainsKey("Max Auto Prepare"))
+        {
+            settings.MaxAutoPrepare = 64;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        if (!settings.ContainsKey("No Reset On Close"))
+        {
+            settings.NoResetOnClose = true;
+        }
+
+        return settings.ConnectionString;
     }
 }

@@ -12,9 +12,10 @@ public static class OutboxExtensions
     internal static readonly JsonSerializerOptions MessageJson = new(JsonSerializerDefaults.Web);
 
     /// <summary>
-    /// Publishes <typeparamref name="TContext"/>'s outbox: a relay that wakes as soon as a transaction holding
-    /// outbox rows commits (and every <see cref="OutboxOptions.PollInterval"/> for rows left by a crashed
-    /// instance), publishes with publisher confirms, then deletes the rows. Safe with several instances.
+    /// Publishes <typeparamref name="TContext"/>'s outbox: a relay handed the messages of each transaction the moment
+    /// it commits publishes them from memory with publisher confirms, then deletes their rows; every
+    /// <see cref="OutboxOptions.PollInterval"/> it also publishes rows left over by a crashed instance. Safe with
+    /// several instances.
     /// </summary>
     public static IHostApplicationBuilder AddOutboxRelay<TContext>(this IHostApplicationBuilder builder) where TContext : DbContext
     {
@@ -62,8 +63,14 @@ public sealed class OutboxOptions
 {
     public const string Section = "Outbox";
 
-    /// <summary>How often the relay looks for rows nobody signalled (left by a crashed instance).</summary>
+    /// <summary>How often the relay looks for rows nobody published (left by a crashed instance, or a failed publish).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Rows older than this count as left over. Younger ones belong to a live process that publishes them from
+    /// memory right after its commit; the margin keeps two instances from publishing the same row.
+    /// </summary>
+    public TimeSpan LeftOverAge { get; set; } = TimeSpan.FromSeconds(2);
 
     public int BatchSize { get; set; } = 100;
 

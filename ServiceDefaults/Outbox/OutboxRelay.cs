@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
@@ -10,10 +11,45 @@ using Microsoft.Extensions.Options;
 
 namespace Finqware.ServiceDefaults.Outbox;
 
-/// <summary>Wakes the relay the moment outbox rows are committed, so publishing never waits for a poll.</summary>
+/// <summary>
+/// Hands the relay the outbox messages of each commit the moment it succeeds, so they are published straight from
+/// memory: no poll, no read of the rows back. The rows stay in the table until published, for the relay of any
+/// instance to find if this process dies first.
+/// </summary>
 public sealed class OutboxSignal
 {
     private readonly SemaphoreSlim signal = new(0, 1);
+    private readonly ConcurrentQueue<OutboxMessage> committed = new();
+
+    /// <summary>Set while a relay runs in this process; otherwise committed messages are left to the table.</summary>
+    internal bool RelayRunning { get; set; }
+
+    /// <summary>Messages whose transaction committed, to publish now.</summary>
+    internal void Committed(IReadOnlyList<OutboxMessage> messages)
+    {
+        if (!RelayRunning)
+        {
+            return;
+        }
+
+        foreach (var message in messages)
+        {
+            committed.Enqueue(message);
+        }
+
+        Notify();
+    }
+
+    internal List<OutboxMessage> TakeCommitted(int max)
+    {
+        var batch = new List<OutboxMessage>();
+        while (batch.Count < max && committed.TryDequeue(out var message))
+        {
+            batch.Add(message);
+        }
+
+        return batch;
+    }
 
     public void Notify()
     {
@@ -34,12 +70,13 @@ public sealed class OutboxSignal
 }
 
 /// <summary>
-/// Signals the relay once outbox rows are visible to it: after SaveChanges outside a transaction, or after the
-/// commit of the transaction that saved them. One instance per DbContext (see AddServiceDatabase).
+/// Hands the relay the outbox messages a unit of work saved once they are committed: after SaveChanges outside a
+/// transaction, or after the commit of the transaction that saved them; a rollback or a failed save forgets them.
+/// One instance per DbContext (see AddServiceDatabase).
 /// </summary>
 public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private bool pending;
+    private readonly List<OutboxMessage> pending = [];
 
     public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
@@ -73,8 +110,60 @@ public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChanges
 
     public void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Notify();
 
-    private void Track(DbContext? context) =>
-        pending |= context is not null && context.ChangeTracker.Entries<OutboxMessage>().Any(e => e.State == EntityState.Added);
+    public Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+    {
+        pending.Clear();
+        return Task.CompletedTask;
+    }
+
+    public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => pending.Clear();
+
+    public Task TransactionFailedAsync(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        pending.Clear();
+        return Task.CompletedTask;
+    }
+
+    public void TransactionFailed(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData) => pending.Clear();
+
+    public void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
+
+    public Task SaveChangesFailedAsync(DbContextErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Forget(eventData.Context);
+        return Task.CompletedTask;
+    }
+
+    private void Track(DbContext? context)
+    {
+        if (context is null || signal is null)
+        {
+            return;
+        }
+
+        foreach (var entry in context.ChangeTracker.Entries<OutboxMessage>())
+        {
+            if (entry.State == EntityState.Added && !pending.Contains(entry.Entity))
+            {
+                pending.Add(entry.Entity);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A failed save wrote none of its messages (they are still Added; a retried save tracks them again), whatever
+    /// the caller does next with its transaction. Messages of earlier saves in the same transaction stay pending.
+    /// </summary>
+    private void Forget(DbContext? context)
+    {
+        if (context is null)
+        {
+            pending.Clear();
+            return;
+        }
+
+        pending.RemoveAll(message => context.Entry(message).State == EntityState.Added);
+    }
 
     private void NotifyIfCommitted(DbContext? context)
     {
@@ -86,10 +175,10 @@ public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChanges
 
     private void Notify()
     {
-        if (pending)
+        if (pending.Count > 0)
         {
-            pending = false;
-            signal?.Notify();
+            signal?.Committed([.. pending]);
+            pending.Clear();
         }
     }
 }
@@ -111,12 +200,20 @@ internal sealed partial class OutboxRelay<TContext>(
             return;
         }
 
+        signal.RelayRunning = true;
+        var sweepDue = 0L;
         while (!stoppingToken.IsCancellationRequested)
         {
-            int published;
+            var published = 0;
             try
             {
-                published = await PublishBatchAsync(stoppingToken);
+                // What this process committed, straight from memory; then, every poll interval, what nobody did.
+                published = await PublishCommittedAsync(stoppingToken);
+                if (Environment.TickCount64 >= sweepDue)
+                {
+                    sweepDue = Environment.TickCount64 + (long)options.Value.PollInterval.TotalMilliseconds;
+                    published += await PublishLeftOverAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -124,13 +221,12 @@ internal sealed partial class OutboxRelay<TContext>(
             }
             catch (Exception ex)
             {
-                // Broker or database away: the rows stay, and the next round tries again.
+                // Broker or database away: the rows stay, and a later sweep publishes them.
                 LogRelayFailed(logger, ex);
-                published = 0;
                 await Task.Delay(options.Value.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
 
-            if (published < options.Value.BatchSize)
+            if (published == 0)
             {
                 try
                 {
@@ -144,13 +240,51 @@ internal sealed partial class OutboxRelay<TContext>(
         }
     }
 
-    private async Task<int> PublishBatchAsync(CancellationToken cancellationToken)
+    /// <summary>Publishes messages whose commit this process saw, then deletes their rows.</summary>
+    private async Task<int> PublishCommittedAsync(CancellationToken cancellationToken)
+    {
+        var batch = signal.TakeCommitted(options.Value.BatchSize);
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+
+        var published = new List<Guid>(batch.Count);
+        try
+        {
+            foreach (var message in batch)
+            {
+                await PublishAsync(message, cancellationToken);
+                published.Add(message.Id);
+            }
+        }
+        finally
+        {
+            // Rows not published stay for the sweep; a row whose delete is lost is published again with the same
+            // MessageId, which consumers drop (inbox).
+            if (published.Count > 0)
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<TContext>();
+                await db.Set<OutboxMessage>().Where(m => published.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+            }
+        }
+
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// Publishes rows older than <see cref="OutboxOptions.LeftOverAge"/>: those of a process that died between its
+    /// commit and its publish, or whose publish failed. Claimed with SKIP LOCKED, so one instance publishes each.
+    /// </summary>
+    private async Task<int> PublishLeftOverAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TContext>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var cutoff = DateTimeOffset.UtcNow - options.Value.LeftOverAge;
         var batch = await db.Set<OutboxMessage>()
-            .FromSqlInterpolated($"SELECT * FROM outbox_messages ORDER BY created_at LIMIT {options.Value.BatchSize} FOR UPDATE SKIP LOCKED")
+            .FromSqlInterpolated($"SELECT * FROM outbox_messages WHERE created_at < {cutoff} ORDER BY created_at LIMIT {options.Value.BatchSize} FOR UPDATE SKIP LOCKED")
             .AsNoTracking()
             .ToListAsync(cancellationToken);
         if (batch.Count == 0)

@@ -13,7 +13,7 @@ public sealed record Caller(string ClientId, bool IsServer);
 /// Authenticates tenants from SessionService's own replica (client app keys) and from locally validated API tokens;
 /// never calls TenantService on the request path.
 /// </summary>
-public sealed class TenantAccess(SessionDbContext db, TenantTokenValidator tokens, TimeProvider clock)
+public sealed class TenantAccess(SessionDbContext db, ReplicaCache replicas, TenantTokenValidator tokens, TimeProvider clock)
 {
     /// <summary>The active tenant whose client_app_key this is, or null (unknown client, wrong key, suspended).</summary>
     public async Task<TenantReplica?> ByAppKeyAsync(string? clientId, string? appKey, CancellationToken cancellationToken)
@@ -23,7 +23,7 @@ public sealed class TenantAccess(SessionDbContext db, TenantTokenValidator token
             return null;
         }
 
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == clientId, cancellationToken);
+        var tenant = await TenantAsync(clientId, cancellationToken);
         return tenant is { IsActive: true } && tenant.Accepts(TenantReplica.AppKey, appKey, clock.GetUtcNow()) ? tenant : null;
     }
 
@@ -46,7 +46,7 @@ public sealed class TenantAccess(SessionDbContext db, TenantTokenValidator token
                 return null;
             }
 
-            var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == clientId, cancellationToken);
+            var tenant = await TenantAsync(clientId, cancellationToken);
             return tenant is { IsActive: true } ? new Caller(clientId, IsServer: true) : null;
         }
 
@@ -70,4 +70,8 @@ public sealed class TenantAccess(SessionDbContext db, TenantTokenValidator token
 
         return null;
     }
+
+    /// <summary>The tenant from the in-memory replica (read from the table on a miss).</summary>
+    public ValueTask<TenantReplica?> TenantAsync(string clientId, CancellationToken cancellationToken) =>
+        replicas.TenantAsync(clientId, () => db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == clientId, cancellationToken));
 }

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -24,11 +27,16 @@ public sealed class TenantTokenOptions
 
 /// <summary>
 /// Validates tenant API tokens locally (signature, issuer, audience, lifetime) against TenantService's JWKS, which is
-/// fetched once and cached; an unknown key id triggers one rate-limited refresh (key rotation).
+/// fetched once and cached; an unknown key id triggers one rate-limited refresh (key rotation). A token that validated
+/// is remembered (by its SHA-256) until it expires or for a minute at most, so a server polling with the same token
+/// does not pay for an ECDSA verification on every request.
 /// </summary>
 public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients, IOptions<TenantTokenOptions> options, ILogger<TenantTokenValidator> logger)
 {
     private static readonly JsonWebTokenHandler Handler = new();
+    private static readonly TimeSpan RememberAtMost = TimeSpan.FromMinutes(1);
+    private const int RememberedLimit = 10_000;
+    private readonly ConcurrentDictionary<string, (string ClientId, DateTimeOffset Until)> validated = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim refresh = new(1, 1);
     private IList<SecurityKey> keys = [];
     private DateTimeOffset fetchedAt = DateTimeOffset.MinValue;
@@ -40,6 +48,17 @@ public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients,
         if (token.Length > 8192 || !Handler.CanReadToken(token))
         {
             return null;
+        }
+
+        var fingerprint = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        if (validated.TryGetValue(fingerprint, out var known))
+        {
+            if (DateTimeOffset.UtcNow < known.Until)
+            {
+                return known.ClientId;
+            }
+
+            validated.TryRemove(fingerprint, out _);
         }
 
         var kid = Handler.ReadJsonWebToken(token).Kid;
@@ -55,7 +74,20 @@ public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients,
             IssuerSigningKeys = keys,
             ClockSkew = TimeSpan.FromSeconds(30),
         });
-        return result.IsValid && result.Claims.TryGetValue("client_id", out var clientId) ? clientId as string : null;
+        if (!result.IsValid || !result.Claims.TryGetValue("client_id", out var claim) || claim is not string clientId)
+        {
+            return null;
+        }
+
+        if (validated.Count >= RememberedLimit)
+        {
+            validated.Clear();
+        }
+
+        var expires = result.SecurityToken.ValidTo == DateTime.MinValue ? DateTimeOffset.MaxValue : new DateTimeOffset(result.SecurityToken.ValidTo, TimeSpan.Zero);
+        var until = DateTimeOffset.UtcNow + RememberAtMost;
+        validated[fingerprint] = (clientId, expires < until ? expires : until);
+        return clientId;
     }
 
     private async Task RefreshAsync(CancellationToken cancellationToken)

@@ -51,6 +51,8 @@ public static class SessionServiceExtensions
         builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section);
         builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);
 
+        builder.Services.AddOptions<ReplicaCacheOptions>().BindConfiguration(ReplicaCacheOptions.Section);
+        builder.Services.AddSingleton<ReplicaCache>();
         builder.Services.AddSingleton<NonceService>();
         builder.Services.AddSingleton<StepDataValidator>();
         builder.Services.AddSingleton<StepNotifier>();

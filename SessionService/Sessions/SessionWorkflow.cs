@@ -221,7 +221,7 @@ public sealed partial class SessionWorkflow(
     public Task<Session?> LoadAsync(Guid sessionId, string clientId, CancellationToken cancellationToken) =>
         db.Sessions
             .Include(s => s.Steps).ThenInclude(s => s.Attachments)
-            .AsSplitQuery()
+            .AsSingleQuery()
             .FirstOrDefaultAsync(s => s.Id == sessionId && s.ClientId == clientId, cancellationToken);
 
     /// <summary>

@@ -42,7 +42,7 @@ internal static class SkillJson
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 }
 
-public sealed class SkillRegisteredConsumer(SessionDbContext db) : IConsumer<SkillRegistered>
+public sealed class SkillRegisteredConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<SkillRegistered>
 {
     public async Task Consume(ConsumeContext<SkillRegistered> context)
     {
@@ -59,10 +59,11 @@ public sealed class SkillRegisteredConsumer(SessionDbContext db) : IConsumer<Ski
         }
 
         await db.SaveChangesAsync(context.CancellationToken);
+        replicas.ForgetSkill(manifest.SkillId);
     }
 }
 
-public sealed class SkillHeartbeatConsumer(SessionDbContext db, TimeProvider clock) : IConsumer<SkillHeartbeat>
+public sealed class SkillHeartbeatConsumer(SessionDbContext db, ReplicaCache replicas, TimeProvider clock) : IConsumer<SkillHeartbeat>
 {
     public async Task Consume(ConsumeContext<SkillHeartbeat> context)
     {
@@ -70,6 +71,11 @@ public sealed class SkillHeartbeatConsumer(SessionDbContext db, TimeProvider clo
         if (beat.Stopping)
         {
             await db.SkillInstances.Where(i => i.InstanceId == beat.InstanceId).ExecuteDeleteAsync(context.CancellationToken);
+            foreach (var skillId in beat.SkillIds)
+            {
+                replicas.ForgetSkill(skillId);
+            }
+
             return;
         }
 
@@ -80,22 +86,23 @@ public sealed class SkillHeartbeatConsumer(SessionDbContext db, TimeProvider clo
             await db.Database.ExecuteSqlInterpolatedAsync(
                 $"INSERT INTO skill_instances (instance_id, skill_id, last_seen_at) VALUES ({beat.InstanceId}, {skillId}, {now}) ON CONFLICT (instance_id, skill_id) DO UPDATE SET last_seen_at = GREATEST(skill_instances.last_seen_at, EXCLUDED.last_seen_at)",
                 context.CancellationToken);
+            replicas.Heartbeat(skillId, now);
         }
     }
 }
 
 /// <summary>Reads the skill replica: manifests and availability, without calling the catalog.</summary>
-public sealed class SkillDirectory(SessionDbContext db, IOptions<SkillOptions> options, TimeProvider clock)
+public sealed class SkillDirectory(SessionDbContext db, ReplicaCache replicas, IOptions<SkillOptions> options, TimeProvider clock)
 {
-    public async Task<SkillManifest?> FindAsync(string skillId, CancellationToken cancellationToken)
-    {
-        var skill = await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken);
-        return skill?.ToManifest();
-    }
+    /// <summary>The manifest, parsed once and kept in memory (see <see cref="ReplicaCache"/>).</summary>
+    public ValueTask<SkillManifest?> FindAsync(string skillId, CancellationToken cancellationToken) =>
+        replicas.ManifestAsync(skillId, async () =>
+            (await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken))?.ToManifest());
 
     public async Task<bool> IsAvailableAsync(string skillId, CancellationToken cancellationToken)
     {
-        var since = clock.GetUtcNow() - options.Value.LivenessWindow;
-        return await db.SkillInstances.AnyAsync(i => i.SkillId == skillId && i.LastSeenAt >= since, cancellationToken);
+        var lastSeen = await replicas.LastHeartbeatAsync(skillId, () =>
+            db.SkillInstances.Where(i => i.SkillId == skillId).MaxAsync(i => (DateTimeOffset?)i.LastSeenAt, cancellationToken));
+        return lastSeen >= clock.GetUtcNow() - options.Value.LivenessWindow;
     }
 }

@@ -35,7 +35,7 @@ public sealed partial class StepProcessedConsumer(
         var session = await db.Sessions
             .FromSqlInterpolated($"SELECT * FROM sessions WHERE id = {message.SessionId} FOR UPDATE")
             .Include(s => s.Steps).ThenInclude(s => s.Attachments)
-            .AsSplitQuery()
+            .AsSingleQuery()
             .FirstOrDefaultAsync(cancellationToken);
         var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
         if (session is null || step is null)

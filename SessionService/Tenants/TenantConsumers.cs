@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Finqware.SessionService.Tenants;
 
 /// <summary>Keeps the tenant replica; an event older than what the replica holds (by version) changes nothing.</summary>
-public sealed class TenantUpsertedConsumer(SessionDbContext db) : IConsumer<TenantUpserted>
+public sealed class TenantUpsertedConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<TenantUpserted>
 {
     public async Task Consume(ConsumeContext<TenantUpserted> context)
     {
@@ -31,10 +31,11 @@ public sealed class TenantUpsertedConsumer(SessionDbContext db) : IConsumer<Tena
         tenant.Version = message.Version;
         tenant.UpdatedAt = message.UpdatedAt;
         await db.SaveChangesAsync(context.CancellationToken);
+        replicas.ForgetTenant(message.ClientId);
     }
 }
 
-public sealed class TenantRemovedConsumer(SessionDbContext db) : IConsumer<TenantRemoved>
+public sealed class TenantRemovedConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<TenantRemoved>
 {
     public async Task Consume(ConsumeContext<TenantRemoved> context)
     {
@@ -56,5 +57,6 @@ public sealed class TenantRemovedConsumer(SessionDbContext db) : IConsumer<Tenan
         tenant.Version = message.Version;
         tenant.UpdatedAt = message.RemovedAt;
         await db.SaveChangesAsync(context.CancellationToken);
+        replicas.ForgetTenant(message.ClientId);
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.ServiceDefaults.Json;
+using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
@@ -11,7 +12,7 @@ namespace Finqware.SessionService.Webhooks;
 public sealed record WebhookEvent(Guid EventId, string Type, DateTimeOffset CreatedAt, string ClientId, Guid SessionId, string SessionStatus, Guid? StepId, string? Step, string? StepStatus);
 
 /// <summary>Records webhook events in the caller's unit of work, so they are committed with the change they report.</summary>
-public sealed class WebhookOutbox(SessionDbContext db, TimeProvider clock)
+public sealed class WebhookOutbox(SessionDbContext db, TenantAccess tenants, TimeProvider clock)
 {
     private static readonly JsonSerializerOptions Json = ApiJson.Create();
 
@@ -23,7 +24,7 @@ public sealed class WebhookOutbox(SessionDbContext db, TimeProvider clock)
     /// <summary>Records an event for the tenant (nothing when it has no webhook URL); <paramref name="body"/> gets the event id and time.</summary>
     public async Task EnqueueAsync(string clientId, Guid? sessionId, string type, Func<Guid, DateTimeOffset, object> body, CancellationToken cancellationToken)
     {
-        var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == clientId, cancellationToken);
+        var tenant = await tenants.TenantAsync(clientId, cancellationToken);
         if (tenant?.WebhookUrl is not { Length: > 0 } url)
         {
             return;

@@ -12,9 +12,10 @@ using Npgsql;
 // The first Finqware benchmark (issue 5): sessions opened per second and the step round trip through the gateway
 // against the example connector, each beside a baseline measured in the same run on the same servers: PostgreSQL's own
 // single-row insert rate (pgbench) and a bare MassTransit request/response on the same broker.
-// Usage: dotnet run --project bench/Finqware.Bench -- [seconds per rate measurement] [round trips]
+// Usage (Release, see bench/README.md): Finqware.Bench.dll [seconds per rate measurement] [round trips] [rounds]
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var roundTrips = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
+var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
 const int Concurrency = 8;
 const string Skill = "example_echo_sbx_#1.0";
 
@@ -36,32 +37,46 @@ try
     var appKey = demo.GetProperty("client_app_key").GetString()!;
     var token = await TokenAsync(gateway, clientId, demo.GetProperty("client_secret").GetString()!);
     await OpenSessionAsync(gateway, clientId, appKey, waitForReplica: true);
+    // Warm-up, not measured: JIT, connection pools, prepared statements, caches (pgbench needs none of it).
+    await RateAsync(Math.Min(seconds, 3), () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
+    await StepRoundTripsAsync(gateway, token, clientId, appKey, 20);
 
-    Console.WriteLine("measuring pgbench single-row inserts…");
-    var pgbench = await PgbenchInsertRateAsync(((PostgresResource)host["postgres"]).ServerConnectionString!, seconds);
-    Console.WriteLine("measuring sessions opened per second…");
-    var sessionsPerSecond = await RateAsync(seconds, () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
-    Console.WriteLine("measuring the bare MassTransit round trip…");
-    var bare = await BareRoundTripsAsync(((RabbitMqResource)host["messaging"]).ConnectionString!, roundTrips);
-    Console.WriteLine("measuring the step round trip…");
-    var steps = await StepRoundTripsAsync(gateway, token, clientId, appKey, roundTrips);
+    var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+    var report = new System.Text.StringBuilder($"""
+        {configuration} build; {Environment.ProcessorCount} cores; load average before: {LoadAverage()}
+        pgbench: -n -c {Concurrency} -j 2 -T {seconds}, script `INSERT INTO bench_rows (payload) VALUES ('x');` (table: id bigserial primary key, payload text), same server as the services
 
-    var report = $"""
-        | measurement | result | baseline (same run) | ratio | target |
-        |---|---|---|---|---|
-        | sessions opened per second ({Concurrency} clients, {seconds} s) | {sessionsPerSecond:0} /s | pgbench single-row insert: {pgbench:0} /s | {sessionsPerSecond / pgbench:0.00} × | ≥ 0.30 × |
-        | step round trip p50 (submit → connector → COMPLETED visible) | {P(steps, 50):0.0} ms | bare MassTransit request/response p50: {P(bare, 50):0.00} ms | {P(steps, 50) / P(bare, 50):0.0} × | ≤ 5 × |
-        | step round trip p99 | {P(steps, 99):0.0} ms | bare MassTransit p99: {P(bare, 99):0.00} ms | | |
-        """;
+        | round | sessions opened /s ({Concurrency} clients, {seconds} s) | pgbench insert /s | ratio (≥ 0.30) | step p50 | bare MassTransit p50 | ratio (≤ 5) | step p99 | bare p99 |
+        |---|---|---|---|---|---|---|---|---|
+
+        """);
+    for (var round = 1; round <= rounds; round++)
+    {
+        Console.WriteLine($"round {round}: measuring pgbench single-row inserts…");
+        var pgbench = await PgbenchInsertRateAsync(((PostgresResource)host["postgres"]).ServerConnectionString!, seconds);
+        Console.WriteLine($"round {round}: measuring sessions opened per second…");
+        var sessionsPerSecond = await RateAsync(seconds, () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
+        Console.WriteLine($"round {round}: measuring the bare MassTransit round trip…");
+        var bare = await BareRoundTripsAsync(((RabbitMqResource)host["messaging"]).ConnectionString!, roundTrips);
+        Console.WriteLine($"round {round}: measuring the step round trip…");
+        var steps = await StepRoundTripsAsync(gateway, token, clientId, appKey, roundTrips);
+        var row = $"| {round} | {sessionsPerSecond:0} | {pgbench:0} | {sessionsPerSecond / pgbench:0.00} × | {P(steps, 50):0.0} ms | {P(bare, 50):0.00} ms | {P(steps, 50) / P(bare, 50):0.0} × | {P(steps, 99):0.0} ms | {P(bare, 99):0.00} ms |";
+        Console.WriteLine(row);
+        report.AppendLine(row);
+    }
+
+    report.AppendLine().AppendLine($"load average after: {LoadAverage()}");
     Console.WriteLine();
     Console.WriteLine(report);
-    await File.WriteAllTextAsync(Path.Combine(root, "bench", "last-run.md"), report + "\n");
+    await File.WriteAllTextAsync(Path.Combine(root, "bench", "last-run.md"), report.ToString());
 }
 finally
 {
     await host.StopAsync();
     Directory.Delete(state, recursive: true);
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static double P(List<double> samples, int percentile)
 {
