@@ -47,7 +47,8 @@ public sealed class SystemFixture : IAsyncLifetime
             ((ProjectResource)Host["sandbox-bank"]).WithEnvironment(key, value);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        // Generous: a loaded machine (CI, several builds at once) can take minutes to boot everything.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
         Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
