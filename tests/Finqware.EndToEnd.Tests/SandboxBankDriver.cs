@@ -66,29 +66,65 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             }
         }
 
-        var email = $"bank-{Guid.NewGuid():N}@example.com";
-        const string password = "a long sandbox bank password";
-        var servicer = await (await gateway.PostAsJsonAsync("/servicers", new { name = "Bank tests", kind = "fintech", email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
-        var login = await (await gateway.PostAsJsonAsync("/auth/token", new { email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
-        using var create = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.GetProperty("servicer_id").GetString()}/tenants")
-        {
-            Content = JsonContent.Create(new { name = "Bank tests app", environment = "sandbox", skills = new[] { Aisp, Pisp } }),
-        };
-        create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
-        var created = await gateway.SendAsync(create, cancel);
-        var tenant = await created.Content.ReadFromJsonAsync<JsonElement>(cancel);
-        Assert.True(created.IsSuccessStatusCode, tenant.ToString());
-        driver.ClientId = tenant.GetProperty("client_id").GetString()!;
-        driver.AppKey = tenant.GetProperty("client_app_key").GetString()!;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "client_credentials", ["client_id"] = driver.ClientId, ["client_secret"] = tenant.GetProperty("client_secret").GetString()!,
-        });
-        var token = await (await gateway.PostAsync("/oauth/token", form, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+        (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, cancel);
         driver.Server = new HttpClient { BaseAddress = gateway.BaseAddress };
-        driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+        driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await driver.StartBusAsync();
         return driver;
+    }
+
+    private static readonly SemaphoreSlim TenantGate = new(1, 1);
+    private static (SystemFixture System, string ClientId, string AppKey, string Secret, string Token, DateTime At)? tenant;
+
+    /// <summary>One tenant (and server token) per booted system, shared by the tests: logins are rate limited.</summary>
+    private static async Task<(string ClientId, string AppKey, string Token)> TenantAsync(SystemFixture system, CancellationToken cancel)
+    {
+        await TenantGate.WaitAsync(cancel);
+        try
+        {
+            if (tenant is { } known && known.System == system)
+            {
+                // Tenant tokens live 15 minutes.
+                if (DateTime.UtcNow - known.At > TimeSpan.FromMinutes(10))
+                {
+                    tenant = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
+                }
+
+                return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+            }
+
+            var gateway = system.Gateway;
+            var email = $"bank-{Guid.NewGuid():N}@example.com";
+            const string password = "a long sandbox bank password";
+            var servicer = await (await gateway.PostAsJsonAsync("/servicers", new { name = "Bank tests", kind = "fintech", email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+            var login = await (await gateway.PostAsJsonAsync("/auth/token", new { email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+            using var create = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.GetProperty("servicer_id").GetString()}/tenants")
+            {
+                Content = JsonContent.Create(new { name = "Bank tests app", environment = "sandbox", skills = new[] { Aisp, Pisp } }),
+            };
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
+            var created = await gateway.SendAsync(create, cancel);
+            var app = await created.Content.ReadFromJsonAsync<JsonElement>(cancel);
+            Assert.True(created.IsSuccessStatusCode, app.ToString());
+            var clientId = app.GetProperty("client_id").GetString()!;
+            var secret = app.GetProperty("client_secret").GetString()!;
+            tenant = (system, clientId, app.GetProperty("client_app_key").GetString()!, secret, await TokenAsync(gateway, clientId, secret, cancel), DateTime.UtcNow);
+            return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+        }
+        finally
+        {
+            TenantGate.Release();
+        }
+    }
+
+    private static async Task<string> TokenAsync(HttpClient gateway, string clientId, string secret, CancellationToken cancel)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret,
+        });
+        var token = await (await gateway.PostAsync("/oauth/token", form, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+        return token.GetProperty("access_token").GetString()!;
     }
 
     public async ValueTask DisposeAsync()
