@@ -5,7 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Numerics;
 using System.Text.Json;
-using Finqware.AppHost;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
 using Finqware.Testing;
@@ -14,7 +13,7 @@ using MassTransit;
 namespace Finqware.EndToEnd.Tests;
 
 /// <summary>
-/// Drives sandbox bank sessions as a tenant would, through the gateway with the demo sandbox tenant (its app key for
+/// Drives sandbox bank sessions as a tenant would, through the gateway with a sandbox tenant of its own (its app key for
 /// the user's side, its server token for reads), and records the data events the connector publishes on the system's
 /// RabbitMQ (what SessionService's data APIs consume).
 /// </summary>
@@ -41,24 +40,91 @@ public sealed class SandboxBankDriver : IAsyncDisposable
 
     public ConcurrentQueue<object> Events { get; } = new();
 
+    /// <summary>
+    /// A sandbox tenant of its own holding both xyz skills (created through the API once the catalog shows them
+    /// available: the demo tenant only gets the skills the catalog showed in its first seconds), its server token and
+    /// an event recorder.
+    /// </summary>
     public static async Task<SandboxBankDriver> StartAsync(SystemFixture system, CancellationToken cancel)
     {
         var driver = new SandboxBankDriver(system, cancel);
-        var demo = JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(Path.Combine(system.Host.Options.StateDirectory, SandboxDemo.FileName), cancel));
-        var skills = demo.GetProperty("skills").EnumerateArray().Select(s => s.GetString()).ToList();
-        Assert.Contains(Aisp, skills);
-        Assert.Contains(Pisp, skills);
-        driver.ClientId = demo.GetProperty("client_id").GetString()!;
-        driver.AppKey = demo.GetProperty("client_app_key").GetString()!;
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        var gateway = system.Gateway;
+        foreach (var skill in new[] { Aisp, Pisp })
         {
-            ["grant_type"] = "client_credentials", ["client_id"] = driver.ClientId, ["client_secret"] = demo.GetProperty("client_secret").GetString()!,
-        });
-        var token = await (await system.Gateway.PostAsync("/oauth/token", form, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
-        driver.Server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
-        driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                var response = await gateway.GetAsync("/skills/" + Uri.EscapeDataString(skill), cancel);
+                if (response.IsSuccessStatusCode
+                    && (await response.Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("status").GetString() == "AVAILABLE")
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, $"{skill} did not become AVAILABLE within 60 s");
+                await Task.Delay(250, cancel);
+            }
+        }
+
+        (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, cancel);
+        driver.Server = new HttpClient { BaseAddress = gateway.BaseAddress };
+        driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await driver.StartBusAsync();
         return driver;
+    }
+
+    private static readonly SemaphoreSlim TenantGate = new(1, 1);
+    private static (SystemFixture System, string ClientId, string AppKey, string Secret, string Token, DateTime At)? tenant;
+
+    /// <summary>One tenant (and server token) per booted system, shared by the tests: logins are rate limited.</summary>
+    private static async Task<(string ClientId, string AppKey, string Token)> TenantAsync(SystemFixture system, CancellationToken cancel)
+    {
+        await TenantGate.WaitAsync(cancel);
+        try
+        {
+            if (tenant is { } known && known.System == system)
+            {
+                // Tenant tokens live 15 minutes.
+                if (DateTime.UtcNow - known.At > TimeSpan.FromMinutes(10))
+                {
+                    tenant = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
+                }
+
+                return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+            }
+
+            var gateway = system.Gateway;
+            var email = $"bank-{Guid.NewGuid():N}@example.com";
+            const string password = "a long sandbox bank password";
+            var servicer = await (await gateway.PostAsJsonAsync("/servicers", new { name = "Bank tests", kind = "fintech", email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+            var login = await (await gateway.PostAsJsonAsync("/auth/token", new { email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+            using var create = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.GetProperty("servicer_id").GetString()}/tenants")
+            {
+                Content = JsonContent.Create(new { name = "Bank tests app", environment = "sandbox", skills = new[] { Aisp, Pisp } }),
+            };
+            create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
+            var created = await gateway.SendAsync(create, cancel);
+            var app = await created.Content.ReadFromJsonAsync<JsonElement>(cancel);
+            Assert.True(created.IsSuccessStatusCode, app.ToString());
+            var clientId = app.GetProperty("client_id").GetString()!;
+            var secret = app.GetProperty("client_secret").GetString()!;
+            tenant = (system, clientId, app.GetProperty("client_app_key").GetString()!, secret, await TokenAsync(gateway, clientId, secret, cancel), DateTime.UtcNow);
+            return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+        }
+        finally
+        {
+            TenantGate.Release();
+        }
+    }
+
+    private static async Task<string> TokenAsync(HttpClient gateway, string clientId, string secret, CancellationToken cancel)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret,
+        });
+        var token = await (await gateway.PostAsync("/oauth/token", form, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
+        return token.GetProperty("access_token").GetString()!;
     }
 
     public async ValueTask DisposeAsync()

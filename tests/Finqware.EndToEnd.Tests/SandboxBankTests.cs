@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
 using Finqware.Testing;
+using Npgsql;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -245,6 +247,21 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         {
             RequestId = Guid.NewGuid(), ConnectionId = connectionId, ClientId = bank.ClientId, Skill = SandboxBankDriver.Aisp, RequestedAt = DateTimeOffset.UtcNow,
         });
+        // Commands on one queue run concurrently: refresh once the bank has the revocation (as SessionService, which
+        // refuses refreshes of a revoked connection itself, never sends one right behind a revoke).
+        await using (var db = new NpgsqlConnection(((DatabaseResource)system.Host["sandboxbankdb"]).ConnectionString))
+        {
+            await db.OpenAsync(Cancel);
+            await using var revoked = new NpgsqlCommand("SELECT revoked_at IS NOT NULL FROM sandbox_connections WHERE connection_id = @id", db);
+            revoked.Parameters.AddWithValue("id", connectionId);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!(bool)(await revoked.ExecuteScalarAsync(Cancel))!)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the bank did not revoke the consent within 30 s");
+                await Task.Delay(100, Cancel);
+            }
+        }
+
         var after = Refresh(connectionId, session, bank.ClientId);
         await bank.SendToSkillQueueAsync(SandboxBankDriver.Aisp, after);
         var failed = await bank.EventuallyAsync(() => bank.EventsOf<ConnectionRefreshFailed>().FirstOrDefault(e => e.RequestId == after.RequestId));

@@ -54,8 +54,8 @@ public sealed class SystemFixture : IAsyncLifetime
             ((ProjectResource)Host["sandbox-bank"]).WithEnvironment(key, value);
         }
 
-        // Generous: on a busy 2-core machine every service and connector takes tens of seconds to start.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        // Generous: a loaded machine (CI, several builds at once) can take minutes to boot everything.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
         Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
