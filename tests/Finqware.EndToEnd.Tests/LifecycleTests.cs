@@ -66,7 +66,7 @@ public sealed class LifecycleTests
         try
         {
             var endpoints = Path.Combine(state, "endpoints.json");
-            var deadline = DateTime.UtcNow.AddMinutes(3);
+            var deadline = DateTime.UtcNow.AddMinutes(5);
             while (!File.Exists(endpoints) && !process.HasExited && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(250, Cancel);
