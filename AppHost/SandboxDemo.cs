@@ -89,9 +89,12 @@ public static class SandboxDemo
     private static async Task<List<string>> SettledSandboxSkillsAsync(HttpClient http, CancellationToken cancellationToken)
     {
         var skills = await AvailableSandboxSkillsAsync(http, cancellationToken);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
+        var started = DateTime.UtcNow;
         var stableSince = DateTime.UtcNow;
-        while (DateTime.UtcNow < deadline && DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1.5))
+        // A connector that has just started announces its skills through the broker: on a busy machine that can take
+        // a while, so wait longer while none is available yet.
+        while ((DateTime.UtcNow - started < TimeSpan.FromSeconds(5) || (skills.Count == 0 && DateTime.UtcNow - started < TimeSpan.FromSeconds(30)))
+            && (skills.Count == 0 || DateTime.UtcNow - stableSince < TimeSpan.FromSeconds(1.5)))
         {
             await Task.Delay(250, cancellationToken);
             var now = await AvailableSandboxSkillsAsync(http, cancellationToken);

@@ -11,8 +11,9 @@ public sealed record QueueView(string Name, long Messages, long Consumers, strin
 /// <summary>
 /// Reads queue depths from the RabbitMQ management API and tells which resource consumes each queue: every service
 /// names its broker connection after its resource (ServiceDefaults' <c>AddMessaging</c> sets MassTransit's connection
-/// name to <c>OTEL_SERVICE_NAME</c>), so a queue belongs to the resource whose connection holds its consumers; an
-/// <c>_error</c> queue belongs with its queue. Read at most every two seconds, whoever asks.
+/// name to <c>OTEL_SERVICE_NAME</c>), so a queue belongs to the resource whose connection holds its consumers (a queue
+/// whose consumer has gone keeps its last owner); an <c>_error</c> queue belongs with its queue. Read at most every two
+/// seconds, whoever asks.
 /// </summary>
 public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
 {
@@ -70,29 +71,26 @@ public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
             }
         }
 
-        var queues = await GetAsync(url, "/api/queues", cancellationToken);
-        var depth = new Dictionary<string, (long Messages, long Consumers)>(StringComparer.Ordinal);
-        foreach (var queue in queues.EnumerateArray())
+        foreach (var consumer in (await GetAsync(url, "/api/consumers", cancellationToken)).EnumerateArray())
         {
-            var name = queue.GetProperty("name").GetString()!;
+            if (consumer.TryGetProperty("queue", out var queue) && queue.TryGetProperty("name", out var queueName)
+                && consumer.TryGetProperty("channel_details", out var channel) && channel.ValueKind == JsonValueKind.Object
+                && channel.TryGetProperty("connection_name", out var connectionName)
+                && resourceOf.TryGetValue(connectionName.GetString() ?? "", out var resource))
+            {
+                owners[queueName.GetString()!] = resource;
+            }
+        }
+
+        var depth = new Dictionary<string, (long Messages, long Consumers)>(StringComparer.Ordinal);
+        foreach (var queue in (await GetAsync(url, "/api/queues?columns=name,messages,consumers,auto_delete", cancellationToken)).EnumerateArray())
+        {
             if (queue.TryGetProperty("auto_delete", out var autoDelete) && autoDelete.ValueKind == JsonValueKind.True)
             {
                 continue; // MassTransit's per-process bus queues
             }
 
-            depth[name] = (Number(queue, "messages"), Number(queue, "consumers"));
-            if (queue.TryGetProperty("consumer_details", out var consumers) && consumers.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var consumer in consumers.EnumerateArray())
-                {
-                    if (consumer.TryGetProperty("channel_details", out var channel) && channel.ValueKind == JsonValueKind.Object
-                        && channel.TryGetProperty("connection_name", out var connectionName)
-                        && resourceOf.TryGetValue(connectionName.GetString() ?? "", out var resource))
-                    {
-                        owners[name] = resource;
-                    }
-                }
-            }
+            depth[queue.GetProperty("name").GetString()!] = (Number(queue, "messages"), Number(queue, "consumers"));
         }
 
         return depth.Keys

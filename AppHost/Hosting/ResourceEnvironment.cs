@@ -26,11 +26,10 @@ public static class ResourceEnvironment
     public const string OtelTraceExportDelay = "OTEL_BSP_SCHEDULE_DELAY";
     public const string OtelLogExportDelay = "OTEL_BLRP_SCHEDULE_DELAY";
     public const string OtelMetricExportInterval = "OTEL_METRIC_EXPORT_INTERVAL";
-    public const string OtelTracesSampler = "OTEL_TRACES_SAMPLER";
 
     /// <summary>
     /// What Aspire's app host sets on a project when its dashboard receives telemetry: the OTLP/HTTP endpoint and
-    /// protocol, short export delays, every trace sampled, and exceptions logged as attributes. Metrics go every 5 s
+    /// protocol, short export delays, and exceptions logged as attributes (ServiceDefaults samples every trace). Metrics go every 5 s
     /// rather than Aspire's 1 s: six services exporting every second is a real cost on a 2-core machine.
     /// </summary>
     public static void AddTelemetryExport(IDictionary<string, string?> environment, string otlpEndpoint)
@@ -40,7 +39,6 @@ public static class ResourceEnvironment
         environment[OtelTraceExportDelay] = "1000";
         environment[OtelLogExportDelay] = "1000";
         environment[OtelMetricExportInterval] = "5000";
-        environment[OtelTracesSampler] = "always_on";
         environment["OTEL_DOTNET_EXPERIMENTAL_OTLP_EMIT_EXCEPTION_LOG_ATTRIBUTES"] = "true";
     }
 

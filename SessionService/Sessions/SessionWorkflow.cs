@@ -5,6 +5,7 @@ using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Skills;
+using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Steps;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -22,6 +23,7 @@ public sealed partial class SessionWorkflow(
     SkillDirectory skills,
     NonceService nonces,
     StepDataValidator validator,
+    SessionMetrics metrics,
     TimeProvider clock,
     ILogger<SessionWorkflow> logger)
 {
@@ -69,6 +71,7 @@ public sealed partial class SessionWorkflow(
         });
         await db.SaveChangesAsync(cancellationToken);
         LogOpened(logger, id, tenant.ClientId, manifest.SkillId);
+        metrics.SessionOpened(manifest.SkillId);
         return (new OpenSessionResponse(nonce.Value, id, SessionStatus.Created, manifest.Steps.Count > 0 ? manifest.Steps[0].Name : null, nonce.ExpiresAt), null);
     }
 
