@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/prereqs.sh
 ensure_prereqs
+ensure_browser
 
-export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 
 say "building the solution…"
 dotnet build Finqware.sln -nologo -v quiet -clp:ErrorsOnly || die "the build failed (errors above)"

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Finqware.ServiceDefaults.Health;
 using Finqware.ServiceDefaults.Json;
 using Finqware.ServiceDefaults.Problems;
+using Finqware.ServiceDefaults.Telemetry;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
@@ -67,6 +68,7 @@ public static class ServiceDefaultsExtensions
                 .AddMeter(serviceName)
                 .AddMeter("Finqware.*"))
             .WithTracing(tracing => tracing
+                .SetSampler(new QuietBackgroundSampler())
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(serviceName)
                 .AddSource("Finqware.*")
@@ -76,7 +78,10 @@ public static class ServiceDefaultsExtensions
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments("/health")
                         && !context.Request.Path.StartsWithSegments("/alive"))
-                .AddHttpClientInstrumentation()
+                .AddHttpClientInstrumentation(options =>
+                    // The gateway's /health asks every service's /health: not a trace anyone needs.
+                    options.FilterHttpRequestMessage = request =>
+                        request.RequestUri?.AbsolutePath is not ("/health" or "/alive"))
                 .AddNpgsql());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -38,3 +38,9 @@ ensure_prereqs() {
   command -v curl >/dev/null 2>&1 || apt_install curl
   # Debian's packages may start system-wide servers; Finqware runs its own on free ports and leaves those alone.
 }
+
+# ./test.sh only: the dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own browser
+# download is never run).
+ensure_browser() {
+  [ -x /usr/bin/chromium ] || apt_install chromium
+}

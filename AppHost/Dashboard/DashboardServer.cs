@@ -5,19 +5,25 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using System.Text.Json;
 using Finqware.AppHost.Hosting;
+using Finqware.AppHost.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Finqware.AppHost.Dashboard;
 
 /// <summary>
-/// The ops dashboard (Aspire's dashboard cannot be installed here): a resources page with actions, live console
-/// logs per resource, links to the API docs and the RabbitMQ management UI, and the JSON API those pages use.
+/// The ops dashboard (Aspire's dashboard cannot be installed here): resources with actions, a dependency graph and
+/// queue depths, live console logs per resource, and Aspire's telemetry pages (structured logs, traces, metrics) fed
+/// by the OTLP/HTTP receiver on the same port, with the JSON API those pages use. See docs/dashboard.md.
 /// </summary>
-public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposable
+public sealed class DashboardServer(FinqwareHost host, int port, TelemetryLimits? limits = null) : IAsyncDisposable
 {
     private WebApplication? app;
+    private readonly QueueDepths queues = new(() => host.RabbitMqManagementUrl);
 
     public string Url { get; } = $"http://127.0.0.1:{port}";
+
+    /// <summary>The telemetry received over OTLP, within its limits.</summary>
+    public TelemetryStore Telemetry { get; } = new(limits ?? TelemetryLimits.FromEnvironment());
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,14 +35,21 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
         app = builder.Build();
         app.UseStatusCodePages();
         app.MapGet("/", Page);
+        app.MapOtlpReceiver(Telemetry);
         var api = app.MapGroup("/api");
-        api.MapGet("/resources", () => TypedResults.Ok(host.Resources.Select(Describe)));
-        api.MapGet("/resources/{name}", Results<Ok<ResourceView>, NotFound> (string name) =>
-            Find(name) is { } r ? TypedResults.Ok(Describe(r)) : TypedResults.NotFound());
-        api.MapGet("/resources/{name}/logs", Results<Ok<IReadOnlyList<LogLine>>, NotFound> (string name, long? after) =>
-            Find(name) is { } r ? TypedResults.Ok(r.Logs.After(after ?? 0)) : TypedResults.NotFound());
+        api.MapGet("/resources", async (CancellationToken ct) =>
+        {
+            var depths = await queues.ByResourceAsync(ct);
+            return TypedResults.Ok(host.Resources.Select(r => Describe(r, depths)));
+        });
+        api.MapGet("/resources/{name}", async Task<Results<Ok<ResourceView>, ProblemHttpResult>> (string name, CancellationToken ct) =>
+            Find(name) is { } r ? TypedResults.Ok(Describe(r, await queues.ByResourceAsync(ct))) : NoResource(name));
+        api.MapGet("/resources/{name}/logs", Results<Ok<IReadOnlyList<LogLine>>, ProblemHttpResult> (string name, long? after) =>
+            Find(name) is { } r ? TypedResults.Ok(r.Logs.After(after ?? 0)) : NoResource(name));
         api.MapPost("/resources/{name}/{action}", ActAsync);
+        api.MapGet("/graph", Graph);
         api.MapGet("/links", () => TypedResults.Ok(new Links(host.GatewayUrl, host.GatewayUrl + "/docs", host.RabbitMqManagementUrl)));
+        api.MapTelemetryApi(Telemetry);
         await app.StartAsync(cancellationToken);
     }
 
@@ -47,6 +60,8 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
             await app.DisposeAsync();
             app = null;
         }
+
+        queues.Dispose();
     }
 
     private Resource? Find(string name) => host.Resources.FirstOrDefault(r => r.Name == name);
@@ -56,8 +71,8 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
         if (Find(name) is not ProjectResource project)
         {
             return Find(name) is null
-                ? TypedResults.Problem(statusCode: 404, title: $"No resource named '{name}'.")
-                : TypedResults.Problem(statusCode: 409, title: $"'{name}' is infrastructure: only projects can be stopped, started or restarted here.");
+                ? NoResource(name)
+                : DashboardProblems.Create(409, "NOT_A_PROJECT", $"'{name}' is infrastructure: only projects can be stopped, started or restarted here.");
         }
 
         switch (action)
@@ -69,18 +84,26 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
                 _ = project.StartAgainAsync(CancellationToken.None);
                 break;
             case "start":
-                return TypedResults.Problem(statusCode: 409, title: $"'{name}' is {project.State}; stop it first.");
+                return DashboardProblems.Create(409, "ALREADY_RUNNING", $"'{name}' is {project.State}; stop it first.");
             case "restart":
                 _ = project.RestartAsync(CancellationToken.None);
                 break;
             default:
-                return TypedResults.Problem(statusCode: 404, title: $"Unknown action '{action}': use stop, start or restart.");
+                return DashboardProblems.Create(404, "UNKNOWN_ACTION", $"Unknown action '{action}': use stop, start or restart.");
         }
 
-        return TypedResults.Accepted($"/api/resources/{name}", Describe(project));
+        return TypedResults.Accepted($"/api/resources/{name}", Describe(project, new Dictionary<string, IReadOnlyList<QueueView>>()));
     }
 
-    private static ResourceView Describe(Resource r) => new(
+    private static ProblemHttpResult NoResource(string name) => DashboardProblems.Create(404, "RESOURCE_NOT_FOUND", $"No resource named '{name}'.");
+
+    /// <summary>Which resource references (or waits for) which: the edges of the resources page's graph.</summary>
+    private Ok<GraphView> Graph() => TypedResults.Ok(new GraphView(
+        host.Resources.Select(r => new GraphNode(r.Name, r.Type, r.State.ToString(), r.Health.ToString())).ToList(),
+        host.Resources.SelectMany(r => r.References.Select(x => new GraphEdge(r.Name, x.Name, "reference"))
+            .Concat(r.WaitsFor.Except(r.References).Select(x => new GraphEdge(r.Name, x.Name, "waits_for")))).ToList()));
+
+    private static ResourceView Describe(Resource r, IReadOnlyDictionary<string, IReadOnlyList<QueueView>> queues) => new(
         r.Name,
         r.Type,
         r.State.ToString(),
@@ -91,7 +114,8 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
         r.RestartCount,
         r.References.Select(x => x.Name).ToList(),
         r.WaitsFor.Select(x => x.Name).ToList(),
-        r.LastError);
+        r.LastError,
+        queues.TryGetValue(r.Name, out var consumed) ? consumed : []);
 
     private static ContentHttpResult Page() => TypedResults.Content(DashboardPage.Html, "text/html; charset=utf-8");
 
@@ -106,7 +130,14 @@ public sealed class DashboardServer(FinqwareHost host, int port) : IAsyncDisposa
         int RestartCount,
         IReadOnlyList<string> References,
         IReadOnlyList<string> WaitsFor,
-        string? LastError);
+        string? LastError,
+        IReadOnlyList<QueueView> Queues);
+
+    public sealed record GraphView(IReadOnlyList<GraphNode> Nodes, IReadOnlyList<GraphEdge> Edges);
+
+    public sealed record GraphNode(string Name, string Type, string State, string Health);
+
+    public sealed record GraphEdge(string From, string To, string Kind);
 
     public sealed record Links(string? Gateway, string? Docs, string? RabbitMqManagement);
 }

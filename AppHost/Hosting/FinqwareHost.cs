@@ -76,6 +76,9 @@ public sealed class FinqwareHost : IAsyncDisposable
 
     public string? DashboardUrl => dashboard?.Url;
 
+    /// <summary>The telemetry the dashboard received, or null without a dashboard.</summary>
+    public Telemetry.TelemetryStore? Telemetry => dashboard?.Telemetry;
+
     public string? GatewayUrl => resources.OfType<ProjectResource>().FirstOrDefault(p => p.Name == "gateway")?.Url;
 
     public string? RabbitMqManagementUrl => resources.OfType<RabbitMqResource>().FirstOrDefault()?.ManagementUrl;
@@ -108,9 +111,12 @@ public sealed class FinqwareHost : IAsyncDisposable
 
         if (Options.Dashboard)
         {
-            dashboard = new DashboardServer(this, Options.RandomPorts ? Ports.Free() : Options.DashboardPort);
+            dashboard = new DashboardServer(this, Options.RandomPorts ? Ports.Free() : Options.DashboardPort, Options.TelemetryLimits);
             await dashboard.StartAsync(cancellationToken);
             say($"dashboard: {dashboard.Url}");
+
+            // Every project sends its traces, logs and metrics to the dashboard's OTLP receiver (Aspire does the same).
+            Options.OtlpEndpoint ??= dashboard.Url;
         }
 
         var context = new HostContext(Options, pids, say);

@@ -32,6 +32,9 @@ public sealed class FinqwareHostOptions
     /// <summary>Where resources send OTLP telemetry (the dashboard's receiver), or null for none.</summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary>How much telemetry the dashboard keeps (<c>Dashboard__TelemetryLimits__*</c>).</summary>
+    public Telemetry.TelemetryLimits TelemetryLimits { get; init; } = Telemetry.TelemetryLimits.FromEnvironment();
+
     /// <summary><c>ConnectionStrings:postgres</c>: use this server instead of a local one.</summary>
     public string? ExternalPostgres { get; init; }
 

@@ -30,6 +30,7 @@ public static class MessagingExtensions
         }
 
         var broker = BrokerAddress.Parse(connectionString);
+        var connectionName = builder.Configuration["OTEL_SERVICE_NAME"] ?? builder.Environment.ApplicationName;
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(service + "-", includeNamespace: false));
@@ -40,6 +41,8 @@ public static class MessagingExtensions
                 {
                     host.Username(broker.Username);
                     host.Password(broker.Password);
+                    // Named after the resource, so the dashboard can tell which service consumes which queue.
+                    host.ConnectionName(connectionName);
                 });
                 rabbit.UseMessageRetry(retry =>
                 {

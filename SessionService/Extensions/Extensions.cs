@@ -9,6 +9,7 @@ using Finqware.SessionService.Payments;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
+using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Tenants;
 using Finqware.SessionService.Uploads;
 using Finqware.SessionService.Webhooks;
@@ -56,6 +57,7 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton<NonceService>();
         builder.Services.AddSingleton<StepDataValidator>();
         builder.Services.AddSingleton<StepNotifier>();
+        builder.Services.AddSingleton<SessionMetrics>();
         builder.Services.AddSingleton<TenantTokenValidator>();
         builder.Services.AddHttpClient(nameof(TenantTokenValidator));
         builder.Services.AddScoped<TenantAccess>();

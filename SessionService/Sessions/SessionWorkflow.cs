@@ -6,6 +6,7 @@ using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Skills;
+using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Steps;
 using Finqware.SessionService.Webhooks;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,6 +27,7 @@ public sealed partial class SessionWorkflow(
     NonceService nonces,
     StepDataValidator validator,
     WebhookOutbox webhooks,
+    SessionMetrics metrics,
     TimeProvider clock,
     ILogger<SessionWorkflow> logger)
 {
@@ -73,6 +75,7 @@ public sealed partial class SessionWorkflow(
         });
         await db.SaveChangesAsync(cancellationToken);
         LogOpened(logger, id, tenant.ClientId, manifest.SkillId);
+        metrics.SessionOpened(manifest.SkillId);
         return (new OpenSessionResponse(nonce.Value, id, SessionStatus.Created, manifest.Steps.Count > 0 ? manifest.Steps[0].Name : null, nonce.ExpiresAt), null);
     }
 

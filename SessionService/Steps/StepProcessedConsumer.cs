@@ -2,6 +2,7 @@ using Finqware.Contracts.Sessions;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
+using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,7 @@ public sealed partial class StepProcessedConsumer(
     SkillDirectory skills,
     WebhookOutbox webhooks,
     StepNotifier notifier,
+    SessionMetrics metrics,
     TimeProvider clock,
     ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
 {
@@ -74,6 +76,7 @@ public sealed partial class StepProcessedConsumer(
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         notifier.Notify(step.Id);
+        metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
         LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
     }
 

@@ -22,7 +22,12 @@ public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger le
                 : context.Publish(processed, context.CancellationToken),
             context.CancellationToken);
 
-        if (ran)
+        if (ran && outcome.Outcome == StepOutcomes.Failed)
+        {
+            // Logged inside the consume span: the dashboard links the entry to the step's trace.
+            LogFailed(logger, command.Skill, command.Step, command.StepId, outcome.Error?.Code, outcome.Error?.Message);
+        }
+        else if (ran)
         {
             LogProcessed(logger, command.Skill, command.Step, command.StepId, outcome.Outcome);
         }
@@ -34,6 +39,9 @@ public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger le
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Step {Skill}/{Step} {StepId}: {Outcome}")]
     private static partial void LogProcessed(ILogger logger, string skill, string step, Guid stepId, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Skill}/{Step} {StepId} FAILED: {ErrorCode} {ErrorMessage}")]
+    private static partial void LogFailed(ILogger logger, string skill, string step, Guid stepId, string? errorCode, string? errorMessage);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Step {Skill}/{Step} {StepId} was already processed: its outcome is published again, the handler is not run")]
     private static partial void LogDuplicate(ILogger logger, string skill, string step, Guid stepId);

@@ -13,6 +13,15 @@ using Npgsql;
 // against the example connector, each beside a baseline measured in the same run on the same servers: PostgreSQL's own
 // single-row insert rate (pgbench) and a bare MassTransit request/response on the same broker.
 // Usage (Release, see bench/README.md): Finqware.Bench.dll [seconds per rate measurement] [round trips] [rounds]
+// Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs).
+if (args.Length > 0 && args[0] == "--dashboard-soak")
+{
+    await Finqware.Bench.DashboardSoak.RunAsync(
+        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
+        FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!);
+    return;
+}
+
 var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
 var roundTrips = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;

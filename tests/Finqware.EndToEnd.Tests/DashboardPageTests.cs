@@ -1,0 +1,165 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Finqware.AppHost.Hosting;
+using Finqware.Testing;
+using Microsoft.Playwright;
+
+namespace Finqware.EndToEnd.Tests;
+
+/// <summary>
+/// The dashboard's pages in a real browser (Debian's Chromium driven by Playwright) against the running system, checked
+/// for what an operator looks for on each; screenshots go to docs/images/ for docs/dashboard.md.
+/// </summary>
+[Collection(SharedSystem.Name)]
+public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
+{
+    /// <summary>Debian's Chromium, installed by scripts/prereqs.sh (<c>apt-get install chromium</c>).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string[] LaunchArgs =
+    [
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
+    ];
+
+    private IPlaywright? playwright;
+    private IBrowser? browser;
+    private IPage page = null!;
+
+    private CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests need Debian's Chromium at {ChromiumPath}: run ./test.sh (scripts/prereqs.sh installs it) or `apt-get install chromium`.");
+        }
+
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = LaunchArgs });
+        page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
+        page.SetDefaultTimeout(30_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            await browser.DisposeAsync();
+        }
+
+        playwright?.Dispose();
+    }
+
+    [Fact]
+    public async Task The_resources_page_shows_every_resource_running_the_dependency_graph_and_the_connectors_queues()
+    {
+        await OpenAsync("#resources");
+
+        foreach (var resource in system.Host.Resources)
+        {
+            await Assertions.Expect(page.Locator($"#resources tr[data-name='{resource.Name}'] td.state-Running")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator($"#graph g.node[data-name='{resource.Name}']")).ToHaveCountAsync(1);
+        }
+
+        await Assertions.Expect(page.Locator("#graph line.edge[data-from='gateway'][data-to='sessions']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("#graph line.edge[data-from='example-connector'][data-to='messaging']")).ToHaveCountAsync(1);
+        var queues = page.Locator("#resources tr[data-name='example-connector'] td.queues");
+        await Assertions.Expect(queues).ToContainTextAsync("skill-example-echo-sbx-1-0");
+        await Assertions.Expect(queues.Locator(".queue-depth")).ToHaveTextAsync("0");
+        await Assertions.Expect(queues.Locator(".queue-errors")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex("^\\d+$"));
+        await Assertions.Expect(page.Locator("nav a.soon:has-text('Traces')")).ToHaveCountAsync(0);
+        await ScreenshotAsync("dashboard-resources.png");
+    }
+
+    [Fact]
+    public async Task The_traces_page_lists_an_onboarding_step_and_its_waterfall_crosses_gateway_sessions_and_the_connector()
+    {
+        var (_, stepId) = await Onboarding.SubmitGreetingAsync(system, "Waterfall", Cancel);
+        var trace = await Onboarding.TraceOfStepAsync(system, stepId, Onboarding.ConsumedBackInSessions, Cancel);
+        var traceId = trace.GetProperty("trace_id").GetString()!;
+
+        await OpenAsync("#traces");
+        await page.SelectOptionAsync("#traces-resource", "example-connector");
+        var row = page.Locator($"#traces-table tr[data-id='{traceId}']");
+        await Assertions.Expect(row).ToBeVisibleAsync();
+        foreach (var resource in new[] { "gateway", "sessions", "example-connector" })
+        {
+            await Assertions.Expect(row.Locator(".badge", new LocatorLocatorOptions { HasText = resource }).First).ToBeVisibleAsync();
+        }
+
+        await ScreenshotAsync("dashboard-traces.png");
+
+        await row.Locator("a").ClickAsync();
+        await Assertions.Expect(page.Locator("#trace-title")).ToHaveTextAsync(traceId);
+        var rows = page.Locator("#waterfall .span-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(trace.GetProperty("spans").GetArrayLength());
+        await Assertions.Expect(rows.First).ToContainTextAsync("gateway");
+        var step = rows.Filter(new LocatorFilterOptions { HasText = "step " + Onboarding.Skill + "/greeting" });
+        await step.ClickAsync();
+        await Assertions.Expect(page.Locator("#span-details")).ToContainTextAsync(stepId);
+        await Assertions.Expect(page.Locator("#span-details")).ToContainTextAsync("COMPLETED");
+        await ScreenshotAsync("dashboard-trace-waterfall.png");
+    }
+
+    [Fact]
+    public async Task The_structured_logs_page_finds_a_failed_step_by_level_and_text_and_links_to_its_error_trace()
+    {
+        var (_, stepId) = await Onboarding.SubmitGreetingAsync(system, "nobody", Cancel);
+        var trace = await Onboarding.TraceOfStepAsync(system, stepId, t => t.GetProperty("error").GetBoolean(), Cancel);
+        var traceId = trace.GetProperty("trace_id").GetString()!;
+        await Onboarding.WaitForAsync(
+            () => system.Dashboard.GetFromJsonAsync<JsonElement>($"/api/logs?trace_id={traceId}&level=warning", Cancel),
+            l => l.GetArrayLength() > 0,
+            Cancel);
+
+        await OpenAsync("#logs");
+        await page.SelectOptionAsync("#logs-level", "warning");
+        await page.FillAsync("#logs-text", stepId);
+        var entry = page.Locator("#logs-table tr.log-row").First;
+        await Assertions.Expect(entry).ToContainTextAsync("NAME_REFUSED");
+        await Assertions.Expect(entry.Locator(".lvl")).ToHaveTextAsync("Warning");
+        await Assertions.Expect(entry).ToContainTextAsync("example-connector");
+        await ScreenshotAsync("dashboard-structured-logs.png");
+
+        await entry.Locator("a.trace-link").ClickAsync();
+        await Assertions.Expect(page.Locator("#trace-title")).ToHaveTextAsync(traceId);
+        await Assertions.Expect(page.Locator("#trace-summary .status-error")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#waterfall .span-row.error").First).ToContainTextAsync("example-connector");
+    }
+
+    [Fact]
+    public async Task The_metrics_page_charts_http_requests_and_finqwares_own_step_outcomes()
+    {
+        await Onboarding.SubmitGreetingAsync(system, "Charts", Cancel);
+        await Onboarding.WaitForAsync(
+            () => system.Dashboard.GetFromJsonAsync<JsonElement>("/api/metrics/sessions/finqware.steps.processed", Cancel)
+                .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : default, TaskScheduler.Default),
+            m => m.ValueKind == JsonValueKind.Object,
+            Cancel);
+
+        await OpenAsync("#metrics");
+        await page.SelectOptionAsync("#metrics-resource", "sessions");
+        await Assertions.Expect(page.Locator("#metric-title")).ToContainTextAsync("http.server.request.duration");
+        await Assertions.Expect(page.Locator("#metric-chart svg.metric-svg").First).ToBeVisibleAsync();
+        await page.Locator("#instruments li[data-name='finqware.steps.processed']").ClickAsync();
+        await Assertions.Expect(page.Locator("#metric-title")).ToContainTextAsync("finqware.steps.processed");
+        await Assertions.Expect(page.Locator("#metric-chart polyline.metric-line, #metric-chart svg circle").First).ToBeAttachedAsync();
+        await Assertions.Expect(page.Locator("#metric-chart .legend")).ToContainTextAsync("finqware.outcome=COMPLETED");
+        await ScreenshotAsync("dashboard-metrics.png");
+    }
+
+    private async Task OpenAsync(string hash)
+    {
+        await page.GotoAsync(system.Host.DashboardUrl + "/" + hash);
+        await Assertions.Expect(page.Locator("#resources tr").First).ToBeAttachedAsync();
+    }
+
+    private async Task ScreenshotAsync(string name)
+    {
+        var folder = Path.Combine(FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "images");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = false });
+    }
+}
