@@ -136,7 +136,7 @@ public sealed class GatewayTests : IAsyncLifetime
             Assert.Contains(document, html, StringComparison.Ordinal);
         }
 
-        foreach (var name in downstreams.Keys)
+        foreach (var name in downstreams.Keys.Where(n => n != "sandbox-bank"))
         {
             var document = await client.GetFromJsonAsync<JsonElement>($"/openapi/{name}.json", TestContext.Current.CancellationToken);
             Assert.Equal(name, document.GetProperty("service").GetString());
