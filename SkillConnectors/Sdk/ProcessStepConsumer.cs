@@ -40,7 +40,7 @@ public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger le
     [LoggerMessage(Level = LogLevel.Information, Message = "Step {Skill}/{Step} {StepId}: {Outcome}")]
     private static partial void LogProcessed(ILogger logger, string skill, string step, Guid stepId, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Skill}/{Step} {StepId} FAILED: {ErrorCode} {ErrorMessage}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Step {Skill}/{Step} {StepId} FAILED: {ErrorCode} {ErrorMessage}")]
     private static partial void LogFailed(ILogger logger, string skill, string step, Guid stepId, string? errorCode, string? errorMessage);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Step {Skill}/{Step} {StepId} was already processed: its outcome is published again, the handler is not run")]

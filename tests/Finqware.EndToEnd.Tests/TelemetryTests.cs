@@ -37,7 +37,7 @@ public sealed class TelemetryTests(SystemFixture system)
     }
 
     [Fact]
-    public async Task A_step_the_connector_fails_is_an_error_trace_with_a_warning_log_linked_to_it()
+    public async Task A_step_the_connector_fails_is_an_error_trace_with_an_error_log_linked_to_it()
     {
         var (_, stepId) = await Onboarding.SubmitGreetingAsync(system, "nobody", Cancel);
 
@@ -51,13 +51,13 @@ public sealed class TelemetryTests(SystemFixture system)
         Assert.Contains(errors.EnumerateArray(), t => t.GetProperty("trace_id").GetString() == traceId);
 
         var logs = await Onboarding.WaitForAsync(
-            () => system.Dashboard.GetFromJsonAsync<JsonElement>($"/api/logs?trace_id={traceId}&level=warning", Cancel),
+            () => system.Dashboard.GetFromJsonAsync<JsonElement>($"/api/logs?trace_id={traceId}&level=error", Cancel),
             l => l.GetArrayLength() > 0,
             Cancel);
-        var warning = logs.EnumerateArray().First(l => l.GetProperty("resource").GetString() == "example-connector");
-        Assert.Contains(warning.GetProperty("level").GetString(), new[] { "Warning", "Error" });
-        Assert.Contains("NAME_REFUSED", warning.GetProperty("message").GetString(), StringComparison.Ordinal);
-        Assert.Equal(stepId, warning.GetProperty("attributes").GetProperty("StepId").GetString());
+        var error = logs.EnumerateArray().First(l => l.GetProperty("resource").GetString() == "example-connector");
+        Assert.Equal("Error", error.GetProperty("level").GetString());
+        Assert.Contains("NAME_REFUSED", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(stepId, error.GetProperty("attributes").GetProperty("StepId").GetString());
     }
 
     [Fact]
