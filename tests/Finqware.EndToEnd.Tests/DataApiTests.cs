@@ -345,6 +345,54 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(("FORBIDDEN", "CONNECTION_REVOKED"), (Code(revoked), revoked["errors"]![0]!["extensions"]!["problem_code"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task Bad_input_to_the_data_routes_is_a_4xx_problem_with_its_documented_code()
+    {
+        var (_, sca) = await bank.ConsentAsync("user_good");
+        var connectionId = sca.GetProperty("result").GetProperty("connection_id").GetString()!;
+        var accounts = sca.GetProperty("result").GetProperty("accounts");
+        var (accountId, otherAccountId) = (accounts[0].GetProperty("account_id").GetString()!, accounts[1].GetProperty("account_id").GetString()!);
+        await SyncUntilAsync(connectionId, null, s => s.Added.Count > 0, "the consent's data");
+        var otherPage = await ReadAsync(bank.Server, $"/accounts/{otherAccountId}/transactions?limit=1");
+        var foreignCursor = Str(otherPage, "next_cursor");
+
+        var refused = new (HttpMethod Method, string Path, object? Body, HttpStatusCode Status, string Code)[]
+        {
+            (HttpMethod.Get, "/connections?status=BOGUS", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?limit=0", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?limit=501", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?limit=ten", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?from=2026-13-01", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?to=yesterday", null, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?from=2026-02-01&to=2026-01-01", null, HttpStatusCode.UnprocessableEntity, "INVALID_DATE_RANGE"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?cursor=not-a-cursor", null, HttpStatusCode.BadRequest, "INVALID_CURSOR"),
+            (HttpMethod.Get, "/accounts/{a}/transactions?cursor=" + Uri.EscapeDataString(foreignCursor), null, HttpStatusCode.BadRequest, "INVALID_CURSOR"),
+            (HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, count = 0 }, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, count = 501 }, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED"),
+            (HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, cursor = "not-a-cursor" }, HttpStatusCode.BadRequest, "INVALID_CURSOR"),
+            (HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, cursor = foreignCursor }, HttpStatusCode.BadRequest, "INVALID_CURSOR"),
+        };
+        foreach (var (method, path, body, status, code) in refused)
+        {
+            AssertProblem(await SendAsync(bank.Server, method, Fill(path, connectionId, accountId, ""), body), status, code, $"{method} {path}");
+        }
+
+        // Bodies the sync cannot use at all: still a 4xx problem with a code, never a 5xx.
+        foreach (var body in new[] { "{}", "not json", "[]", "{\"connection_id\": 42}" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/transactions/sync") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+            using var response = await bank.Server.SendAsync(request, Cancel);
+            var text = await response.Content.ReadAsStringAsync(Cancel);
+            Assert.True((int)response.StatusCode is >= 400 and < 500, $"sync with {body}: {(int)response.StatusCode} {text}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Matches("^[A-Z][A-Z_]+$", JsonNode.Parse(text)!["code"]!.GetValue<string>());
+        }
+
+        var (graphStatus, graph) = await QueryAsync(bank.Server, "query T($a: ID!) { account(account_id: $a) { transactions(first: 0) { nodes { amount } } } }", new { a = accountId });
+        Assert.Equal(HttpStatusCode.OK, graphStatus);
+        Assert.Equal("VALIDATION_FAILED", Code(graph));
+    }
+
     private sealed record SyncResult(List<JsonNode> Added, List<JsonNode> Modified, List<JsonNode> Removed, string Cursor);
 
     /// <summary>POST /transactions/sync from <paramref name="cursor"/>, calling again while has_more is true.</summary>
