@@ -393,6 +393,40 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal("VALIDATION_FAILED", Code(graph));
     }
 
+    [Fact]
+    public async Task A_refresh_through_the_gateway_is_accepted_and_the_bank_is_read_again()
+    {
+        var (_, sca) = await bank.ConsentAsync("user_good");
+        var connectionId = sca.GetProperty("result").GetProperty("connection_id").GetString()!;
+        // Once the bank booked what was pending (its second sync), a refresh is the only thing that syncs again.
+        await SyncUntilAsync(connectionId, null, s => s.Added.Count > 0 && s.Added.All(t => Str(t, "status") == "BOOKED"), "the booked data");
+        var before = DateTimeOffset.Parse(Str(await ReadAsync(bank.Server, $"/connections/{connectionId}"), "last_synced_at"), System.Globalization.CultureInfo.InvariantCulture);
+
+        var (status, accepted) = await SendAsync(bank.Server, HttpMethod.Post, $"/connections/{connectionId}/refresh");
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.Equal((connectionId, "REFRESH_REQUESTED"), (Str(accepted, "connection_id"), Str(accepted, "status")));
+        Assert.True(Guid.TryParse(Str(accepted, "request_id"), out _), accepted.ToJsonString());
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var connection = await ReadAsync(bank.Server, $"/connections/{connectionId}");
+            if (DateTimeOffset.Parse(Str(connection, "last_synced_at"), System.Globalization.CultureInfo.InvariantCulture) > before)
+            {
+                Assert.Equal("ACTIVE", Str(connection, "status"));
+                Assert.Null(connection["last_refresh_error"]);
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"the refresh did not sync again within 60 s: {connection.ToJsonString()}");
+            await Task.Delay(250, Cancel);
+        }
+
+        // The same data again: a sync from scratch holds each transaction once.
+        var fresh = await SyncAllAsync(connectionId, null);
+        Assert.Equal(fresh.Added.Count, fresh.Added.Select(Id).Distinct().Count());
+    }
+
     private sealed record SyncResult(List<JsonNode> Added, List<JsonNode> Modified, List<JsonNode> Removed, string Cursor);
 
     /// <summary>POST /transactions/sync from <paramref name="cursor"/>, calling again while has_more is true.</summary>
