@@ -86,5 +86,5 @@ public sealed record TelemetryStats(
     int MetricSeriesCount,
     int MetricPointCount,
     long MetricPointsDropped,
-    long MetricSeriesRefused,
+    long MetricSeriesEvicted,
     TelemetryLimits Limits);

@@ -22,7 +22,8 @@ public sealed class TelemetryStore(TelemetryLimits limits)
     private int seriesCount;
     private int pointCount;
     private long pointsDropped;
-    private long seriesRefused;
+    private long seriesEvicted;
+    private long metricSequence;
 
     public TelemetryLimits Limits { get; } = limits;
 
@@ -128,7 +129,7 @@ public sealed class TelemetryStore(TelemetryLimits limits)
             .ToList();
     }
 
-    /// <summary>Records one data point of an instrument's series, creating both on first sight (within the series limit).</summary>
+    /// <summary>Records one data point of an instrument's series, creating both on first sight (past the series limit, the stalest series is dropped).</summary>
     public void AddMetricPoint(string resource, MetricDescriptor descriptor, IReadOnlyDictionary<string, string> attributes, MetricPoint point)
     {
         var key = SeriesKey(attributes);
@@ -142,16 +143,17 @@ public sealed class TelemetryStore(TelemetryLimits limits)
             instrument.Descriptor = descriptor;
             if (!instrument.Series.TryGetValue(key, out var series))
             {
-                if (seriesCount >= Limits.MaxMetricSeriesCount)
+                // Full: the series updated longest ago makes room, so a resource that starts late (or a route first
+                // called late) is still seen, and what stopped reporting goes first.
+                while (seriesCount >= Limits.MaxMetricSeriesCount && EvictStalestSeries())
                 {
-                    seriesRefused++;
-                    return;
                 }
 
                 instrument.Series[key] = series = new TimeSeries(attributes);
                 seriesCount++;
             }
 
+            series.LastUpdate = ++metricSequence;
             series.Points.Enqueue(point);
             pointCount++;
             while (series.Points.Count > Limits.MaxMetricPointsPerSeries)
@@ -201,7 +203,7 @@ public sealed class TelemetryStore(TelemetryLimits limits)
     public TelemetryStats Stats()
     {
         int spanCount, traceCount, logCount, series, points;
-        long droppedSpans, droppedLogs, droppedPoints, refused;
+        long droppedSpans, droppedLogs, droppedPoints, evicted;
         lock (spanGate)
         {
             (spanCount, traceCount, droppedSpans) = (spans.Count, traces.Count, spansDropped);
@@ -214,10 +216,10 @@ public sealed class TelemetryStore(TelemetryLimits limits)
 
         lock (metricGate)
         {
-            (series, points, droppedPoints, refused) = (seriesCount, pointCount, pointsDropped, seriesRefused);
+            (series, points, droppedPoints, evicted) = (seriesCount, pointCount, pointsDropped, seriesEvicted);
         }
 
-        return new TelemetryStats(spanCount, traceCount, droppedSpans, logCount, droppedLogs, series, points, droppedPoints, refused, Limits);
+        return new TelemetryStats(spanCount, traceCount, droppedSpans, logCount, droppedLogs, series, points, droppedPoints, evicted, Limits);
     }
 
     private static TraceSummary Summarize(SpanRecord[] trace)
@@ -249,9 +251,39 @@ public sealed class TelemetryStore(TelemetryLimits limits)
         public Dictionary<string, TimeSeries> Series { get; } = new(StringComparer.Ordinal);
     }
 
+    /// <summary>Drops the series whose last point is the oldest (a linear scan, only when a new series meets a full store).</summary>
+    private bool EvictStalestSeries()
+    {
+        (Instrument Instrument, string Key, TimeSeries Series)? stalest = null;
+        foreach (var instrument in instruments.Values)
+        {
+            foreach (var (key, series) in instrument.Series)
+            {
+                if (stalest is null || series.LastUpdate < stalest.Value.Series.LastUpdate)
+                {
+                    stalest = (instrument, key, series);
+                }
+            }
+        }
+
+        if (stalest is not { } victim)
+        {
+            return false;
+        }
+
+        victim.Instrument.Series.Remove(victim.Key);
+        seriesCount--;
+        pointCount -= victim.Series.Points.Count;
+        seriesEvicted++;
+        return true;
+    }
+
     private sealed class TimeSeries(IReadOnlyDictionary<string, string> attributes)
     {
         public IReadOnlyDictionary<string, string> Attributes { get; } = attributes;
+
+        /// <summary>When the series last got a point, on the store's own counter.</summary>
+        public long LastUpdate { get; set; }
 
         public Queue<MetricPoint> Points { get; } = new();
     }

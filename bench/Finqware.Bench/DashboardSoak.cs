@@ -62,7 +62,7 @@ internal static class DashboardSoak
             |---|---|
             | sent | {sent[0]:N0} spans, {sent[1]:N0} log records, {sent[2]:N0} metric points |
             | held at the end | {stats.SpanCount:N0} spans (limit {limits.MaxSpanCount:N0}), {stats.LogCount:N0} logs (limit {limits.MaxLogCount:N0}), {stats.MetricSeriesCount:N0} series (limit {limits.MaxMetricSeriesCount:N0}) of at most {limits.MaxMetricPointsPerSeries} points |
-            | dropped (oldest first) | {stats.SpansDropped:N0} spans, {stats.LogsDropped:N0} logs, {stats.MetricPointsDropped:N0} points; {stats.MetricSeriesRefused:N0} series refused |
+            | dropped (oldest first) | {stats.SpansDropped:N0} spans, {stats.LogsDropped:N0} logs, {stats.MetricPointsDropped:N0} points; {stats.MetricSeriesEvicted:N0} series evicted (the stalest) |
             | working set: peak in the first minute / peak over the second half / at the end | {Mb(firstMinute)} MB / {Mb(lastHalf.Select(s => s.WorkingSet).DefaultIfEmpty(0).Max())} MB / {Mb(samples.LastOrDefault().WorkingSet)} MB |
             | managed heap: min / max over the second half; after a full GC at the end | {Mb(lastHalf.Select(s => s.Heap).DefaultIfEmpty(0).Min())} / {Mb(lastHalf.Select(s => s.Heap).DefaultIfEmpty(0).Max())} MB; {Mb(settled)} MB |
             """);

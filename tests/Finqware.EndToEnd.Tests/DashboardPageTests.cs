@@ -110,16 +110,16 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
         var trace = await Onboarding.TraceOfStepAsync(system, stepId, t => t.GetProperty("error").GetBoolean(), Cancel);
         var traceId = trace.GetProperty("trace_id").GetString()!;
         await Onboarding.WaitForAsync(
-            () => system.Dashboard.GetFromJsonAsync<JsonElement>($"/api/logs?trace_id={traceId}&level=warning", Cancel),
+            () => system.Dashboard.GetFromJsonAsync<JsonElement>($"/api/logs?trace_id={traceId}&level=error", Cancel),
             l => l.GetArrayLength() > 0,
             Cancel);
 
         await OpenAsync("#logs");
-        await page.SelectOptionAsync("#logs-level", "warning");
+        await page.SelectOptionAsync("#logs-level", "error");
         await page.FillAsync("#logs-text", stepId);
         var entry = page.Locator("#logs-table tr.log-row").First;
         await Assertions.Expect(entry).ToContainTextAsync("NAME_REFUSED");
-        await Assertions.Expect(entry.Locator(".lvl")).ToHaveTextAsync("Warning");
+        await Assertions.Expect(entry.Locator(".lvl")).ToHaveTextAsync("Error");
         await Assertions.Expect(entry).ToContainTextAsync("example-connector");
         await ScreenshotAsync("dashboard-structured-logs.png");
 
