@@ -16,11 +16,14 @@ public sealed record TelemetryLimits
     /// <summary>Structured log records kept.</summary>
     public int MaxLogCount { get; init; } = 20_000;
 
-    /// <summary>Points kept per metric time series (one per export, every 5 s by default: 30 minutes).</summary>
-    public int MaxMetricPointsPerSeries { get; init; } = 360;
+    /// <summary>Points kept per metric time series (one per export, every 5 s by default: 10 minutes).</summary>
+    public int MaxMetricPointsPerSeries { get; init; } = 120;
 
-    /// <summary>Metric time series kept over every resource and instrument; a series beyond it is not recorded.</summary>
-    public int MaxMetricSeriesCount { get; init; } = 2_000;
+    /// <summary>
+    /// Metric time series kept over every resource and instrument (the whole system exports a few thousand); past it a
+    /// new series replaces the one updated longest ago. With the points per series, at most 720,000 points are held.
+    /// </summary>
+    public int MaxMetricSeriesCount { get; init; } = 6_000;
 
     /// <summary>Attribute values and log messages longer than this are cut.</summary>
     public int MaxAttributeLength { get; init; } = 2_048;

@@ -67,7 +67,8 @@ public sealed class TelemetryTests(SystemFixture system)
 
         var metrics = await Onboarding.WaitForAsync(
             () => system.Dashboard.GetFromJsonAsync<JsonElement>("/api/metrics", Cancel),
-            m => Instruments(m, "sessions").IsSupersetOf(["finqware.sessions.opened", "finqware.steps.processed", "finqware.steps.duration"]),
+            m => Instruments(m, "sessions").IsSupersetOf(["finqware.sessions.opened", "finqware.steps.processed", "finqware.steps.duration"])
+                && Instruments(m, "sessions").Any(IsGcInstrument),
             Cancel);
 
         foreach (var resource in new[] { "gateway", "catalog", "tenants", "sessions", "example-connector" })
@@ -75,7 +76,7 @@ public sealed class TelemetryTests(SystemFixture system)
             Assert.Contains("http.server.request.duration", Instruments(metrics, resource));
         }
 
-        Assert.Contains(Instruments(metrics, "sessions"), i => i.StartsWith("process.runtime.dotnet.gc", StringComparison.Ordinal) || i.StartsWith("dotnet.gc", StringComparison.Ordinal));
+        Assert.Contains(Instruments(metrics, "sessions"), IsGcInstrument);
         Assert.Contains(Instruments(metrics, "example-connector"), i => i.StartsWith("messaging.masstransit.consume", StringComparison.Ordinal));
 
         var steps = await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/metrics/sessions/finqware.steps.processed", Cancel);
@@ -133,6 +134,11 @@ public sealed class TelemetryTests(SystemFixture system)
             Assert.True(JsonSerializer.Deserialize<JsonElement>(output).ValueKind is JsonValueKind.Array or JsonValueKind.Object, output);
         }
     }
+
+    // The runtime's GC instruments come with the service's periodic export (a service restarted by an earlier test
+    // shows them again only after its first export), hence part of the wait above.
+    private static bool IsGcInstrument(string name) =>
+        name.StartsWith("process.runtime.dotnet.gc", StringComparison.Ordinal) || name.StartsWith("dotnet.gc", StringComparison.Ordinal);
 
     private static HashSet<string> Resources(JsonElement trace) =>
         trace.GetProperty("spans").EnumerateArray().Select(s => s.GetProperty("resource").GetString()!).ToHashSet();
