@@ -86,7 +86,9 @@ public sealed class LifecycleTests
 
             Assert.True(ChildProcess.Signal(process.Id, Signals.SIGTERM));
 
-            using var within = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            // Graceful first, in reverse dependency order (ten resources since the sandbox connectors), then killed after
+            // a timeout: allow all of it, and then require that nothing is left.
+            using var within = new CancellationTokenSource(TimeSpan.FromSeconds(45));
             await process.WaitForExitAsync(within.Token);
             var survivors = groups.Where(ChildProcess.GroupIsAlive).ToList();
             Assert.True(survivors.Count == 0, $"still running after SIGTERM: groups {string.Join(", ", survivors)}");

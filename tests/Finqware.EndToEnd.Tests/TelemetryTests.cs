@@ -68,7 +68,8 @@ public sealed class TelemetryTests(SystemFixture system)
         var metrics = await Onboarding.WaitForAsync(
             () => system.Dashboard.GetFromJsonAsync<JsonElement>("/api/metrics", Cancel),
             m => Instruments(m, "sessions").IsSupersetOf(["finqware.sessions.opened", "finqware.steps.processed", "finqware.steps.duration"])
-                && Instruments(m, "sessions").Any(IsGcInstrument),
+                && Instruments(m, "sessions").Any(IsGcInstrument)
+                && Instruments(m, "example-connector").Any(i => i.StartsWith("messaging.masstransit.consume", StringComparison.Ordinal)),
             Cancel);
 
         foreach (var resource in new[] { "gateway", "catalog", "tenants", "sessions", "example-connector" })
@@ -135,8 +136,8 @@ public sealed class TelemetryTests(SystemFixture system)
         }
     }
 
-    // The runtime's GC instruments come with the service's periodic export (a service restarted by an earlier test
-    // shows them again only after its first export), hence part of the wait above.
+    // Every instrument comes with its service's periodic export (every 5 s), and a process restarted by an earlier test
+    // shows a counter again only after it has counted and exported: hence all of them are part of the wait above.
     private static bool IsGcInstrument(string name) =>
         name.StartsWith("process.runtime.dotnet.gc", StringComparison.Ordinal) || name.StartsWith("dotnet.gc", StringComparison.Ordinal);
 
