@@ -80,7 +80,21 @@ public sealed partial class ChildProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        child.AwaitOwnGroup();
         return child;
+    }
+
+    /// <summary>
+    /// Waits (briefly) until <c>setsid</c> has made the child the leader of its own group. Until then the group does
+    /// not exist: a signal to it, or a pid registry entry checked at once, would miss the child.
+    /// </summary>
+    private void AwaitOwnGroup()
+    {
+        var deadline = Environment.TickCount64 + 2000;
+        while (!HasExited && ReadStat(Pid) is { } stat && stat.Group != Pid && Environment.TickCount64 < deadline)
+        {
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>Sends <paramref name="signal"/> to the whole group, waits up to <paramref name="grace"/>, then kills the group.</summary>
