@@ -29,7 +29,31 @@ public sealed class FinqwareHostBuilder(FinqwareHostOptions options)
         return this;
     }
 
-    public FinqwareHost Build() => new(Options, resources, started);
+    public FinqwareHost Build() => new(Options, Options.Only is { } names ? WithDependencies(names) : resources, started);
+
+    /// <summary>The named resources and everything they depend on, in the order they were declared.</summary>
+    private List<Resource> WithDependencies(IReadOnlyCollection<string> names)
+    {
+        var included = new HashSet<Resource>();
+        void Include(Resource resource)
+        {
+            if (included.Add(resource))
+            {
+                foreach (var dependency in resource.Dependencies)
+                {
+                    Include(dependency);
+                }
+            }
+        }
+
+        foreach (var name in names)
+        {
+            Include(resources.FirstOrDefault(r => r.Name == name)
+                ?? throw new InvalidOperationException($"No resource named '{name}' is declared, so it cannot be started alone."));
+        }
+
+        return resources.Where(included.Contains).ToList();
+    }
 
     private T Add<T>(T resource) where T : Resource
     {

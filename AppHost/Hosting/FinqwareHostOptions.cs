@@ -35,6 +35,13 @@ public sealed class FinqwareHostOptions
     /// <summary>How much telemetry the dashboard keeps (<c>Dashboard__TelemetryLimits__*</c>).</summary>
     public Telemetry.TelemetryLimits TelemetryLimits { get; init; } = Telemetry.TelemetryLimits.FromEnvironment();
 
+    /// <summary>
+    /// Start only these declared resources and what they depend on (their references and waits, transitively); null
+    /// starts every declared resource. A test system that needs only the sandbox bank names <c>gateway</c> and
+    /// <c>sandbox-bank</c>, and gets PostgreSQL, RabbitMQ, their databases and the three services with them.
+    /// </summary>
+    public IReadOnlyCollection<string>? Only { get; init; }
+
     /// <summary><c>ConnectionStrings:postgres</c>: use this server instead of a local one.</summary>
     public string? ExternalPostgres { get; init; }
 

@@ -126,7 +126,8 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
             environment[ResourceEnvironment.ReverseProxyDestination(project.Name)] = project.Url;
         }
 
-        foreach (var (key, project) in urlsOf)
+        // A project this host does not start (FinqwareHostOptions.Only) never gets a port: it has no URL to give.
+        foreach (var (key, project) in urlsOf.Where(u => u.Value.Port != 0))
         {
             environment[key] = project.Url;
         }

@@ -132,6 +132,57 @@ public sealed class ResourceModelTests
     }
 
     [Fact]
+    public void Only_starts_the_named_resources_and_what_they_depend_on_in_declaration_order()
+    {
+        Assert.Equal(
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "sandbox-bank", "sandboxbankdb", "gateway"],
+            Only("gateway", "sandbox-bank").Resources.Select(r => r.Name));
+        Assert.Equal(["postgres", "catalogdb", "messaging", "catalog"], Only("catalog").Resources.Select(r => r.Name));
+    }
+
+    [Fact]
+    public void A_gateway_started_without_the_sandbox_bank_gets_no_route_to_it_and_with_it_gets_its_address()
+    {
+        var alone = Only("gateway");
+        var withBank = Only("gateway", "sandbox-bank");
+
+        var aloneEnvironment = ((ProjectResource)alone["gateway"]).BuildEnvironment(alone.Options);
+        var withBankEnvironment = ((ProjectResource)withBank["gateway"]).BuildEnvironment(withBank.Options);
+
+        Assert.DoesNotContain(alone.Resources, r => r.Name == "sandbox-bank");
+        Assert.False(aloneEnvironment.ContainsKey("ReverseProxy__Clusters__sandbox-bank__Destinations__d1__Address"));
+        Assert.Equal(((ProjectResource)alone["sessions"]).Url, aloneEnvironment["ReverseProxy__Clusters__sessions__Destinations__d1__Address"]);
+        Assert.Equal(((ProjectResource)withBank["sandbox-bank"]).Url, withBankEnvironment["ReverseProxy__Clusters__sandbox-bank__Destinations__d1__Address"]);
+    }
+
+    [Fact]
+    public void Only_an_undeclared_name_is_refused()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => Only("gateway", "no-such-connector"));
+
+        Assert.Contains("no-such-connector", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The model built with <see cref="FinqwareHostOptions.Only"/>, its projects given ports as a start would.</summary>
+    private static FinqwareHost Only(params string[] names)
+    {
+        var options = new FinqwareHostOptions
+        {
+            RepositoryRoot = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!,
+            StateDirectory = Path.GetTempPath(),
+            RandomPorts = true,
+            Only = names,
+        };
+        var host = AppModel.Declare(FinqwareHost.CreateBuilder(options)).Build();
+        foreach (var project in host.Resources.OfType<ProjectResource>())
+        {
+            project.AssignPort(options);
+        }
+
+        return host;
+    }
+
+    [Fact]
     public void Duplicate_names_are_refused()
     {
         var builder = Declared();

@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
@@ -14,7 +12,7 @@ namespace Finqware.EndToEnd.Tests;
 /// what the blocks answered is checked against what the guide says.
 /// </summary>
 [Collection(SharedSystem.Name)]
-public sealed partial class DataGuideTests(SystemFixture system)
+public sealed class DataGuideTests(SystemFixture system)
 {
     private const string Deposit = "xyz_sbx_#3.0";
 
@@ -23,8 +21,7 @@ public sealed partial class DataGuideTests(SystemFixture system)
     [Fact]
     public async Task The_data_api_guide_runs_through_the_gateway_against_the_sandbox_connectors()
     {
-        var guide = await File.ReadAllTextAsync(Path.Combine(system.Host.Options.RepositoryRoot, "docs", "data-api.md"), Cancel);
-        var blocks = BashBlock().Matches(guide).Select(m => m.Groups[1].Value).ToList();
+        var blocks = await GuideBlocks.ReadAsync(system, "data-api.md", Cancel);
         Assert.True(blocks.Count >= 14, $"the guide should show every route, found {blocks.Count} blocks");
 
         foreach (var skill in new[] { SandboxBankDriver.Aisp, SandboxBankDriver.Pisp, Deposit })
@@ -63,23 +60,11 @@ public sealed partial class DataGuideTests(SystemFixture system)
         var outputs = new List<(string Block, string Output)>();
         foreach (var block in blocks)
         {
-            var output = await RunBashAsync(block, variables);
+            var output = await GuideBlocks.RunAsync(block, variables);
             outputs.Add((block, output));
-            if (!block.Contains("curl", StringComparison.Ordinal) || block.Contains("-w '%{http_code}", StringComparison.Ordinal))
+            if (block.Contains("curl", StringComparison.Ordinal) && !block.Contains("-w '%{http_code}", StringComparison.Ordinal))
             {
-                continue;
-            }
-
-            var json = JsonSerializer.Deserialize<JsonElement>(output);
-            Assert.False(json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("error", out _) || json.TryGetProperty("code", out _)),
-                $"The guide's block failed:\n{block}\n{output}");
-            foreach (Match save in SaveLine().Matches(block))
-            {
-                foreach (var pair in save.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var (name, field) = (pair.Split('=')[0], pair.Split('=')[1]);
-                    variables[name] = json.GetProperty(field).GetString()!;
-                }
+                GuideBlocks.Answer(block, output, variables);
             }
         }
 
@@ -165,30 +150,4 @@ public sealed partial class DataGuideTests(SystemFixture system)
             await Task.Delay(250, Cancel);
         }
     }
-
-    private static async Task<string> RunBashAsync(string script, Dictionary<string, string> variables)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-euo");
-        info.ArgumentList.Add("pipefail");
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(script);
-        foreach (var (name, value) in variables)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode} on:\n{script}\n{await stderr}");
-        return await stdout;
-    }
-
-    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex BashBlock();
-
-    [GeneratedRegex(@"# save: (.+)")]
-    private static partial Regex SaveLine();
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -132,8 +131,7 @@ public sealed partial class GraphQLTests(SystemFixture system)
     [Fact]
     public async Task The_graphql_guide_runs_as_written()
     {
-        var guide = await File.ReadAllTextAsync(Path.Combine(system.Host.Options.RepositoryRoot, "docs", "graphql.md"), Cancel);
-        var blocks = BashBlock().Matches(guide).Select(m => m.Groups[1].Value).Where(b => b.Contains("curl", StringComparison.Ordinal)).ToList();
+        var blocks = (await GuideBlocks.ReadAsync(system, "graphql.md", Cancel)).Where(b => b.Contains("curl", StringComparison.Ordinal)).ToList();
         Assert.True(blocks.Count >= 4, $"the guide should show requests, found {blocks.Count}");
 
         var demo = await TenantAsync();
@@ -146,7 +144,7 @@ public sealed partial class GraphQLTests(SystemFixture system)
         };
         foreach (var block in blocks)
         {
-            var output = JsonNode.Parse(await RunBashAsync(block, variables))!.AsObject();
+            var output = JsonNode.Parse(await GuideBlocks.RunAsync(block, variables))!.AsObject();
             if (ExpectLine().Match(block) is { Success: true } expect)
             {
                 Assert.Equal(expect.Groups[1].Value, Code(output));
@@ -244,29 +242,6 @@ public sealed partial class GraphQLTests(SystemFixture system)
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(clientId, secret));
         return client;
     }
-
-    private static async Task<string> RunBashAsync(string script, Dictionary<string, string> variables)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-euo");
-        info.ArgumentList.Add("pipefail");
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(script);
-        foreach (var (name, value) in variables)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode} on:\n{script}\n{await stderr}");
-        return await stdout;
-    }
-
-    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex BashBlock();
 
     [GeneratedRegex(@"# expect error: ([A-Z_]+)")]
     private static partial Regex ExpectLine();

@@ -74,23 +74,26 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     }
 
     private static readonly SemaphoreSlim TenantGate = new(1, 1);
-    private static (SystemFixture System, string ClientId, string AppKey, string Secret, string Token, DateTime At)? tenant;
+    private static readonly Dictionary<SystemFixture, (string ClientId, string AppKey, string Secret, string Token, DateTime At)> Tenants = [];
 
-    /// <summary>One tenant (and server token) per booted system, shared by the tests: logins are rate limited.</summary>
+    /// <summary>
+    /// One tenant (and server token) per booted system, shared by the tests: logins are rate limited. (A test that boots
+    /// a second system gets a tenant there without making the assembly's system sign up another.)
+    /// </summary>
     private static async Task<(string ClientId, string AppKey, string Token)> TenantAsync(SystemFixture system, CancellationToken cancel)
     {
         await TenantGate.WaitAsync(cancel);
         try
         {
-            if (tenant is { } known && known.System == system)
+            if (Tenants.TryGetValue(system, out var known))
             {
                 // Tenant tokens live 15 minutes.
                 if (DateTime.UtcNow - known.At > TimeSpan.FromMinutes(10))
                 {
-                    tenant = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
+                    Tenants[system] = known = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
                 }
 
-                return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+                return (known.ClientId, known.AppKey, known.Token);
             }
 
             var gateway = system.Gateway;
@@ -108,8 +111,10 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             Assert.True(created.IsSuccessStatusCode, app.ToString());
             var clientId = app.GetProperty("client_id").GetString()!;
             var secret = app.GetProperty("client_secret").GetString()!;
-            tenant = (system, clientId, app.GetProperty("client_app_key").GetString()!, secret, await TokenAsync(gateway, clientId, secret, cancel), DateTime.UtcNow);
-            return (tenant.Value.ClientId, tenant.Value.AppKey, tenant.Value.Token);
+            var appKey = app.GetProperty("client_app_key").GetString()!;
+            var token = await TokenAsync(gateway, clientId, secret, cancel);
+            Tenants[system] = (clientId, appKey, secret, token, DateTime.UtcNow);
+            return (clientId, appKey, token);
         }
         finally
         {

@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Finqware.SessionService.Tests;
 using Finqware.Testing;
 
@@ -15,7 +13,7 @@ namespace Finqware.EndToEnd.Tests;
 /// against what the guide says they answer, and the webhook recipe against a webhook Finqware really sent.
 /// </summary>
 [Collection(SharedSystem.Name)]
-public sealed partial class SessionGuideTests(SystemFixture system)
+public sealed class SessionGuideTests(SystemFixture system)
 {
     private const string GuideSkill = "guide_sbx_#3.0";
 
@@ -23,8 +21,7 @@ public sealed partial class SessionGuideTests(SystemFixture system)
     public async Task The_sessions_guide_runs_through_the_gateway_against_a_connector_of_the_seeds_skill()
     {
         var cancel = TestContext.Current.CancellationToken;
-        var guide = await File.ReadAllTextAsync(Path.Combine(system.Host.Options.RepositoryRoot, "docs", "sessions.md"), cancel);
-        var blocks = BashBlock().Matches(guide).Select(m => m.Groups[1].Value).ToList();
+        var blocks = await GuideBlocks.ReadAsync(system, "sessions.md", cancel);
         Assert.True(blocks.Count >= 9, $"the guide should show the whole flow, found {blocks.Count} blocks");
 
         // The sandbox marketplace serves the real xyz_sbx_#3.0 in this system: the seed's three-step deposit runs under an
@@ -64,23 +61,11 @@ public sealed partial class SessionGuideTests(SystemFixture system)
                     variables["BODY"] = body;
                 }
 
-                var output = await RunBashAsync(block, variables, directory.FullName);
+                var output = await GuideBlocks.RunAsync(block, variables, directory.FullName);
                 outputs.Add((block, output));
-                if (!block.Contains("curl", StringComparison.Ordinal))
+                if (block.Contains("curl", StringComparison.Ordinal))
                 {
-                    continue;
-                }
-
-                var json = JsonSerializer.Deserialize<JsonElement>(output);
-                Assert.False(json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("error", out _) || json.TryGetProperty("code", out _)),
-                    $"The guide's block failed:\n{block}\n{output}");
-                foreach (Match save in SaveLine().Matches(block))
-                {
-                    foreach (var pair in save.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                    {
-                        var (name, field) = (pair.Split('=')[0], pair.Split('=')[1]);
-                        variables[name] = json.GetProperty(field).GetString()!;
-                    }
+                    GuideBlocks.Answer(block, output, variables);
                 }
             }
         }
@@ -127,30 +112,4 @@ public sealed partial class SessionGuideTests(SystemFixture system)
         received.TryPeek(out var first);
         return first;
     }
-
-    private static async Task<string> RunBashAsync(string script, Dictionary<string, string> variables, string directory)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = directory };
-        info.ArgumentList.Add("-euo");
-        info.ArgumentList.Add("pipefail");
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(script);
-        foreach (var (name, value) in variables)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode} on:\n{script}\n{await stderr}");
-        return await stdout;
-    }
-
-    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex BashBlock();
-
-    [GeneratedRegex(@"# save: (.+)")]
-    private static partial Regex SaveLine();
 }

@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Finqware.AppHost;
 using Finqware.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -15,13 +13,12 @@ namespace Finqware.EndToEnd.Tests;
 /// produced checked against the JWKS, then every line every service logged searched for the secrets of the flow.
 /// </summary>
 [Collection(SharedSystem.Name)]
-public sealed partial class TenantGuideTests(SystemFixture system)
+public sealed class TenantGuideTests(SystemFixture system)
 {
     [Fact]
     public async Task The_tenant_guide_runs_through_the_gateway_and_no_service_logs_its_secrets()
     {
-        var guide = await File.ReadAllTextAsync(Path.Combine(system.Host.Options.RepositoryRoot, "docs", "tenants.md"), TestContext.Current.CancellationToken);
-        var blocks = BashBlock().Matches(guide).Select(m => m.Groups[1].Value).ToList();
+        var blocks = await GuideBlocks.ReadAsync(system, "tenants.md", TestContext.Current.CancellationToken);
         Assert.True(blocks.Count >= 10, $"the guide should show the whole flow, found {blocks.Count} blocks");
 
         var variables = new Dictionary<string, string>
@@ -32,23 +29,10 @@ public sealed partial class TenantGuideTests(SystemFixture system)
         var outputs = new List<JsonElement>();
         foreach (var block in blocks)
         {
-            var output = await RunBashAsync(block, variables);
-            if (!block.Contains("curl", StringComparison.Ordinal))
+            var output = await GuideBlocks.RunAsync(block, variables);
+            if (block.Contains("curl", StringComparison.Ordinal))
             {
-                continue;
-            }
-
-            var json = JsonSerializer.Deserialize<JsonElement>(output);
-            Assert.False(json.ValueKind == JsonValueKind.Object && (json.TryGetProperty("error", out _) || json.TryGetProperty("code", out _)),
-                $"The guide's block failed:\n{block}\n{output}");
-            outputs.Add(json);
-            foreach (Match save in SaveLine().Matches(block))
-            {
-                foreach (var pair in save.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var (name, field) = (pair.Split('=')[0], pair.Split('=')[1]);
-                    variables[name] = json.GetProperty(field).GetString()!;
-                }
+                outputs.Add(GuideBlocks.Answer(block, output, variables));
             }
         }
 
@@ -108,30 +92,4 @@ public sealed partial class TenantGuideTests(SystemFixture system)
         var token = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal("Bearer", token.GetProperty("token_type").GetString());
     }
-
-    private static async Task<string> RunBashAsync(string script, Dictionary<string, string> variables)
-    {
-        var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add("-euo");
-        info.ArgumentList.Add("pipefail");
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(script);
-        foreach (var (name, value) in variables)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode} on:\n{script}\n{await stderr}");
-        return await stdout;
-    }
-
-    [GeneratedRegex(@"```bash\n(.*?)```", RegexOptions.Singleline)]
-    private static partial Regex BashBlock();
-
-    [GeneratedRegex(@"# save: (.+)")]
-    private static partial Regex SaveLine();
 }

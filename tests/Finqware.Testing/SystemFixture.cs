@@ -13,10 +13,15 @@ public sealed class SystemFixture : IAsyncLifetime
 {
     private string? stateDirectory;
 
+    // Set by StartAnotherAsync only: the assembly's system is all of the model, with the dashboard.
+    private IReadOnlyCollection<string>? only;
+    private bool another;
+
     public FinqwareHost Host { get; private set; } = null!;
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>The dashboard's API (not for a system from <see cref="StartAnotherAsync"/>, which has none).</summary>
     public HttpClient Dashboard { get; private set; } = null!;
 
     /// <summary>The sandbox bank's delays, short so that end-to-end flows take seconds (docs/configuration.md).</summary>
@@ -31,9 +36,31 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <summary>How long the sandbox marketplace's offline identity verification takes in the test system.</summary>
     public static TimeSpan VerificationDelay { get; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Boots another system beside the assembly's, independent of it: its own state directory, so its own PostgreSQL
+    /// cluster and RabbitMQ node (always local processes: on the servers of <c>FINQWARE_TEST_*</c> its databases and
+    /// queues would be the assembly system's), databases, queues and secrets; no dashboard; only the resources
+    /// <paramref name="only"/> names and what they depend on (<see cref="FinqwareHostOptions.Only"/>). Dispose it
+    /// (<c>await using</c>): that stops it and deletes its state directory, also when it failed to start.
+    /// </summary>
+    public static async Task<SystemFixture> StartAnotherAsync(IReadOnlyCollection<string> only)
+    {
+        var system = new SystemFixture { only = only, another = true };
+        try
+        {
+            await system.InitializeAsync();
+            return system;
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+    }
+
     public async ValueTask InitializeAsync()
     {
-        stateDirectory = TestInfrastructure.TempDirectory("system");
+        stateDirectory = TestInfrastructure.TempDirectory(another ? "another" : "system");
         var options = new FinqwareHostOptions
         {
             RepositoryRoot = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)
@@ -41,24 +68,27 @@ public sealed class SystemFixture : IAsyncLifetime
             StateDirectory = stateDirectory,
             RandomPorts = true,
             FastInfrastructure = true,
-            ExternalPostgres = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
-            ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
+            Dashboard = !another,
+            Only = only,
+            ExternalPostgres = another ? null : NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
+            ExternalMessaging = another ? null : NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
         var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
         // Offline identity verification takes seconds in the sandbox; the tests need not wait that long.
         builder.Resources.OfType<ProjectResource>().Single(p => p.Name == AppModel.SandboxMarketplace)
             .WithEnvironment("SandboxMarketplace__VerificationDelay", VerificationDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
-        Host = builder.Build();
         foreach (var (key, value) in SandboxBankSettings)
         {
-            ((ProjectResource)Host["sandbox-bank"]).WithEnvironment(key, value);
+            builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "sandbox-bank").WithEnvironment(key, value);
         }
+
+        Host = builder.Build();
 
         // Generous: a loaded machine (CI, several builds at once) can take minutes to boot everything.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await Host.StartAsync(timeout.Token);
         Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
-        Dashboard = new HttpClient { BaseAddress = new Uri(Host.DashboardUrl!) };
+        Dashboard = Host.DashboardUrl is { } dashboard ? new HttpClient { BaseAddress = new Uri(dashboard) } : null!;
     }
 
     public async ValueTask DisposeAsync()
