@@ -43,6 +43,7 @@ internal sealed class SystemSoakTraffic
     private long steps;
     private long uploads;
     private long reads;
+    private long readRetries;
     private long refused;
     private long unexpected;
 
@@ -65,6 +66,9 @@ internal sealed class SystemSoakTraffic
     public long Uploads => Interlocked.Read(ref uploads);
 
     public long DataReads => Interlocked.Read(ref reads);
+
+    /// <summary>Data reads answered 404 because what a step produced had not reached SessionService yet (read again).</summary>
+    public long ReadRetries => Interlocked.Read(ref readRetries);
 
     /// <summary>Requests sent to be refused (bad credentials, unknown ids, data outside a schema) that got the expected 4xx.</summary>
     public long Refused => Interlocked.Read(ref refused);
@@ -364,6 +368,7 @@ internal sealed class SystemSoakTraffic
                 throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode} {Cut(await response.Content.ReadAsStringAsync(stop))}");
             }
 
+            Interlocked.Increment(ref readRetries);
             await Task.Delay(250, stop);
         }
     }
