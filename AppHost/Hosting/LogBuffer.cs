@@ -6,8 +6,36 @@ public sealed class LogBuffer(int capacity = 2000)
     private readonly Queue<LogLine> lines = new();
     private readonly Lock gate = new();
     private long next = 1;
+    private long characters;
 
     public event Action<LogLine>? Appended;
+
+    /// <summary>Lines held at most: past it the oldest line goes.</summary>
+    public int Capacity => capacity;
+
+    /// <summary>Lines held now.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (gate)
+            {
+                return lines.Count;
+            }
+        }
+    }
+
+    /// <summary>Characters of text held now (what the buffer's memory grows with, beside the line count).</summary>
+    public long Characters
+    {
+        get
+        {
+            lock (gate)
+            {
+                return characters;
+            }
+        }
+    }
 
     public void Append(string text, bool isError)
     {
@@ -16,9 +44,10 @@ public sealed class LogBuffer(int capacity = 2000)
         {
             line = new LogLine(next++, DateTimeOffset.UtcNow, isError ? "stderr" : "stdout", text);
             lines.Enqueue(line);
+            characters += text.Length;
             while (lines.Count > capacity)
             {
-                lines.Dequeue();
+                characters -= lines.Dequeue().Text.Length;
             }
         }
 

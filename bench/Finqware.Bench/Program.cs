@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Finqware.AppHost;
 using Finqware.AppHost.Hosting;
+using Finqware.Bench;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
@@ -13,46 +13,42 @@ using Npgsql;
 // against the example connector, each beside a baseline measured in the same run on the same servers: PostgreSQL's own
 // single-row insert rate (pgbench) and a bare MassTransit request/response on the same broker.
 // Usage (Release, see bench/README.md): Finqware.Bench.dll [seconds per rate measurement] [round trips] [rounds]
-// Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs).
-if (args.Length > 0 && args[0] == "--dashboard-soak")
+// Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs)
+// Or: Finqware.Bench.dll --system-soak MINUTES [CLIENTS] (the AppHost's memory with the whole system under load, see SystemSoak.cs).
+var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+switch (args.FirstOrDefault())
 {
-    await Finqware.Bench.DashboardSoak.RunAsync(
-        args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10,
-        FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!);
-    return;
+    case "--dashboard-soak":
+        await DashboardSoak.RunAsync(Arg(1, 10), root);
+        return;
+    case "--system-soak":
+        await SystemSoak.RunAsync(Arg(1, 10), Arg(2, 4), root);
+        return;
 }
 
-var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10;
-var roundTrips = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
-var rounds = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1;
+var seconds = Arg(0, 10);
+var roundTrips = Arg(1, 200);
+var rounds = Arg(2, 1);
 const int Concurrency = 8;
 const string Skill = "example_echo_sbx_#1.0";
 
-var state = Path.Combine(Path.GetTempPath(), $"finqware-bench-{Guid.NewGuid():N}");
-var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
-var host = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
+await using (var system = await BenchSystem.StartAsync(root, dashboard: false))
 {
-    RepositoryRoot = root,
-    StateDirectory = state,
-    RandomPorts = true,
-    Dashboard = false,
-})).Build();
-await host.StartAsync();
-try
-{
-    var gateway = new HttpClient { BaseAddress = new Uri(host.GatewayUrl!) };
-    var demo = JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(Path.Combine(state, SandboxDemo.FileName)));
+    var host = system.Host;
+    var gateway = system.Gateway;
+    var demo = await system.DemoTenantAsync();
     var clientId = demo.GetProperty("client_id").GetString()!;
     var appKey = demo.GetProperty("client_app_key").GetString()!;
-    var token = await TokenAsync(gateway, clientId, demo.GetProperty("client_secret").GetString()!);
+    var token = await BenchApi.TokenAsync(gateway, clientId, demo.GetProperty("client_secret").GetString()!);
     await OpenSessionAsync(gateway, clientId, appKey, waitForReplica: true);
     // Warm-up, not measured: JIT, connection pools, prepared statements, caches (pgbench needs none of it).
     await RateAsync(Math.Min(seconds, 3), () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
     await StepRoundTripsAsync(gateway, token, clientId, appKey, 20);
 
-    var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+    var configuration = BenchApi.Configuration();
     var report = new System.Text.StringBuilder($"""
-        {configuration} build; {Environment.ProcessorCount} cores; load average before: {LoadAverage()}
+        {configuration} build; {Environment.ProcessorCount} cores; load average before: {BenchApi.LoadAverage()}
         pgbench: -n -c {Concurrency} -j 2 -T {seconds}, script `INSERT INTO bench_rows (payload) VALUES ('x');` (table: id bigserial primary key, payload text), same server as the services
 
         | round | sessions opened /s ({Concurrency} clients, {seconds} s) | pgbench insert /s | ratio (≥ 0.30) | step p50 | bare MassTransit p50 | ratio (≤ 5) | step p99 | bare p99 |
@@ -74,18 +70,11 @@ try
         report.AppendLine(row);
     }
 
-    report.AppendLine().AppendLine($"load average after: {LoadAverage()}");
+    report.AppendLine().AppendLine($"load average after: {BenchApi.LoadAverage()}");
     Console.WriteLine();
     Console.WriteLine(report);
     await File.WriteAllTextAsync(Path.Combine(root, "bench", "last-run.md"), report.ToString());
 }
-finally
-{
-    await host.StopAsync();
-    Directory.Delete(state, recursive: true);
-}
-
-static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static double P(List<double> samples, int percentile)
 {
@@ -93,32 +82,8 @@ static double P(List<double> samples, int percentile)
     return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
 }
 
-static async Task<string> TokenAsync(HttpClient gateway, string clientId, string secret)
-{
-    using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret });
-    var response = await gateway.PostAsync(new Uri("/oauth/token", UriKind.Relative), form);
-    return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
-}
-
-static async Task<JsonElement> OpenSessionAsync(HttpClient gateway, string clientId, string appKey, bool waitForReplica)
-{
-    var deadline = DateTime.UtcNow.AddSeconds(30);
-    while (true)
-    {
-        var response = await gateway.PostAsJsonAsync("/sessions", new Dictionary<string, string> { ["client_id"] = clientId, ["client_app_key"] = appKey, ["skill"] = Skill });
-        if (response.IsSuccessStatusCode)
-        {
-            return await response.Content.ReadFromJsonAsync<JsonElement>();
-        }
-
-        if (!waitForReplica || DateTime.UtcNow > deadline)
-        {
-            throw new InvalidOperationException($"POST /sessions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        }
-
-        await Task.Delay(250);
-    }
-}
+static Task<JsonElement> OpenSessionAsync(HttpClient gateway, string clientId, string appKey, bool waitForReplica) =>
+    BenchApi.OpenSessionAsync(gateway, clientId, appKey, Skill, waitForReplica);
 
 static async Task<double> RateAsync(int seconds, Func<Task> operation)
 {

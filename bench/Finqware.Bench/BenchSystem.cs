@@ -1,0 +1,99 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Finqware.AppHost;
+using Finqware.AppHost.Hosting;
+using Finqware.AppHost.Telemetry;
+
+namespace Finqware.Bench;
+
+/// <summary>
+/// The whole system booted in this process through the AppHost library, as <c>./run.sh</c> boots it (the same
+/// <see cref="AppModel"/>, free ports, a temporary state directory that is deleted afterwards), with a gateway client.
+/// </summary>
+internal sealed class BenchSystem : IAsyncDisposable
+{
+    private BenchSystem(FinqwareHost host, string stateDirectory)
+    {
+        Host = host;
+        StateDirectory = stateDirectory;
+        Gateway = new HttpClient { BaseAddress = new Uri(host.GatewayUrl!) };
+    }
+
+    public FinqwareHost Host { get; }
+
+    public string StateDirectory { get; }
+
+    public HttpClient Gateway { get; }
+
+    /// <summary>Boots the system; with <paramref name="dashboard"/> on, this process serves the ops dashboard too.</summary>
+    public static async Task<BenchSystem> StartAsync(string root, bool dashboard, TelemetryLimits? limits = null)
+    {
+        var state = Path.Combine(Path.GetTempPath(), $"finqware-bench-{Guid.NewGuid():N}");
+        var host = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
+        {
+            RepositoryRoot = root,
+            StateDirectory = state,
+            RandomPorts = true,
+            Dashboard = dashboard,
+            TelemetryLimits = limits ?? TelemetryLimits.FromEnvironment(),
+        })).Build();
+        await host.StartAsync();
+        return new BenchSystem(host, state);
+    }
+
+    /// <summary>The sandbox demo tenant the AppHost provisioned at start (<c>demo-tenant.json</c>).</summary>
+    public async Task<JsonElement> DemoTenantAsync() =>
+        JsonSerializer.Deserialize<JsonElement>(await File.ReadAllTextAsync(Path.Combine(StateDirectory, SandboxDemo.FileName)));
+
+    public async ValueTask DisposeAsync()
+    {
+        Gateway.Dispose();
+        await Host.StopAsync();
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+}
+
+/// <summary>What every bench mode asks of the public API, and of the machine.</summary>
+internal static class BenchApi
+{
+    /// <summary>An API token for a tenant's server (<c>client_credentials</c>).</summary>
+    public static async Task<string> TokenAsync(HttpClient gateway, string clientId, string secret, CancellationToken cancellationToken = default)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret });
+        using var response = await gateway.PostAsync(new Uri("/oauth/token", UriKind.Relative), form, cancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return response.IsSuccessStatusCode
+            ? body.GetProperty("access_token").GetString()!
+            : throw new InvalidOperationException($"POST /oauth/token answered {(int)response.StatusCode}: {body}");
+    }
+
+    /// <summary>
+    /// <c>POST /sessions</c> with the client app's key. With <paramref name="waitForReplica"/>, retries for up to 30 s
+    /// while SessionService has not yet learnt the tenant (from TenantService's events).
+    /// </summary>
+    public static async Task<JsonElement> OpenSessionAsync(
+        HttpClient gateway, string clientId, string appKey, string skill, bool waitForReplica, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            using var response = await gateway.PostAsJsonAsync("/sessions", new Dictionary<string, string> { ["client_id"] = clientId, ["client_app_key"] = appKey, ["skill"] = skill }, cancellationToken);
+            if (response.IsSuccessStatusCode)
+            {
+                return await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            }
+
+            if (!waitForReplica || DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"POST /sessions answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    /// <summary>The build configuration of this bench (and so of the services it launches).</summary>
+    public static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+}
