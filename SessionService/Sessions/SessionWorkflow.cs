@@ -294,10 +294,10 @@ public sealed partial class SessionWorkflow(
         return missing.Count == 0 ? null : SessionProblems.Missing(missing);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} opened by {ClientId} for {Skill}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId} opened by {ClientId} for {Skill}")]
     private static partial void LogOpened(ILogger logger, Guid sessionId, string clientId, string skill);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: step {StepId} ({Step}) accepted as {Status}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: step {StepId} ({Step}) accepted as {Status}")]
     private static partial void LogStepAccepted(ILogger logger, Guid sessionId, Guid stepId, string step, string status);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId} ({Skill}) expired")]

@@ -86,6 +86,6 @@ public sealed partial class StepProcessedConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {Outcome} for step {StepId} changes nothing (step is {Status})")]
     private static partial void LogIgnored(ILogger logger, Guid stepId, string outcome, string status);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
     private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);
 }

@@ -212,6 +212,6 @@ public static partial class UploadsApi
     private static ProblemHttpResult TooLarge(long limit) => ApiProblems.Create(413, "UPLOAD_TOO_LARGE", "The document is too large.",
         $"Documents of this kind may be at most {limit} bytes. Send a smaller file (compress or scan at a lower resolution).");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Session {SessionId}: {Kind} uploaded for step {StepId} ({Size} bytes); step is {Status}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: {Kind} uploaded for step {StepId} ({Size} bytes); step is {Status}")]
     private static partial void LogUploaded(ILogger logger, Guid sessionId, Guid stepId, string kind, long size, string status);
 }
