@@ -14,6 +14,12 @@ public static class SessionStatus
     public const string Cancelled = "CANCELLED";
 
     public static bool IsTerminal(string status) => status is Completed or Failed or Expired or Cancelled;
+
+    /// <summary>
+    /// SQL for "the session is not terminal", written out so that PostgreSQL can match it to the partial index of open
+    /// sessions (ix_sessions_open_expires_at): a parameter in its place would hide the statuses from the planner.
+    /// </summary>
+    public const string OpenSql = $"status NOT IN ('{Completed}', '{Failed}', '{Expired}', '{Cancelled}')";
 }
 
 /// <summary>

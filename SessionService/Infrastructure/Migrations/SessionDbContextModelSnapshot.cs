@@ -611,6 +611,10 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                     b.HasKey("Id")
                         .HasName("pk_sessions");
 
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_sessions_open_expires_at")
+                        .HasFilter("status NOT IN ('COMPLETED', 'FAILED', 'EXPIRED', 'CANCELLED')");
+
                     b.HasIndex("ClientId", "CreatedAt")
                         .HasDatabaseName("ix_sessions_client_id_created_at");
 
