@@ -37,7 +37,7 @@ public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger le
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Step {Skill}/{Step} {StepId}: {Outcome}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Step {Skill}/{Step} {StepId}: {Outcome}")]
     private static partial void LogProcessed(ILogger logger, string skill, string step, Guid stepId, string outcome);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Step {Skill}/{Step} {StepId} FAILED: {ErrorCode} {ErrorMessage}")]
