@@ -17,10 +17,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
         this.process = process;
     }
 
-    public int Pid => process.Id;
+    /// <summary>Kept from the start, so it stays readable after the handles are released.</summary>
+    public int Pid { get; private set; }
 
     /// <summary>The process group id: <c>setsid</c> execs in place, so it equals the pid.</summary>
-    public int ProcessGroup => process.Id;
+    public int ProcessGroup => Pid;
 
     public Task<int> Exited => exited.Task;
 
@@ -77,6 +78,7 @@ public sealed partial class ChildProcess : IAsyncDisposable
         };
         process.Exited += (_, _) => child.exited.TrySetResult(SafeExitCode(process));
         process.Start();
+        child.Pid = process.Id;
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

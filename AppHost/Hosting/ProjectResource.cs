@@ -307,6 +307,8 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
             }
 
             var code = await running.Exited;
+            // Ends whatever the dead process left in its group and releases its handles before a new one starts.
+            await running.DisposeAsync();
             State = ResourceState.Exited;
             Health = ResourceHealth.Unhealthy;
             LastError = $"exited with code {code}";
