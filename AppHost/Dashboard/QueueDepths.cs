@@ -12,12 +12,12 @@ public sealed record QueueView(string Name, long Messages, long Consumers, strin
 /// Reads queue depths from the RabbitMQ management API and tells which resource consumes each queue: every service
 /// names its broker connection after its resource (ServiceDefaults' <c>AddMessaging</c> sets MassTransit's connection
 /// name to <c>OTEL_SERVICE_NAME</c>), so a queue belongs to the resource whose connection holds its consumers (a queue
-/// whose consumer has gone keeps its last owner); an <c>_error</c> queue belongs with its queue. Read at most every two
-/// seconds, whoever asks.
+/// whose consumer has gone keeps its last owner while the queue exists); an <c>_error</c> queue belongs with its queue.
+/// Read at most every <paramref name="maxAge"/> (two seconds), whoever asks.
 /// </summary>
-public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
+public sealed class QueueDepths(Func<string?> managementUrl, TimeSpan? maxAge = null) : IDisposable
 {
-    private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(2);
+    private readonly TimeSpan maxAge = maxAge ?? TimeSpan.FromSeconds(2);
     private readonly HttpClient http = new() { Timeout = TimeSpan.FromSeconds(3) };
     private readonly SemaphoreSlim gate = new(1, 1);
     private readonly Dictionary<string, string> owners = new(StringComparer.Ordinal);
@@ -26,7 +26,7 @@ public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
 
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<QueueView>>> ByResourceAsync(CancellationToken cancellationToken)
     {
-        if (DateTime.UtcNow - readAt < MaxAge || managementUrl() is not { } url)
+        if (DateTime.UtcNow - readAt < maxAge || managementUrl() is not { } url)
         {
             return latest;
         }
@@ -34,7 +34,7 @@ public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (DateTime.UtcNow - readAt >= MaxAge)
+            if (DateTime.UtcNow - readAt >= maxAge)
             {
                 latest = await ReadAsync(url, cancellationToken);
                 readAt = DateTime.UtcNow;
@@ -71,17 +71,6 @@ public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
             }
         }
 
-        foreach (var consumer in (await GetAsync(url, "/api/consumers", cancellationToken)).EnumerateArray())
-        {
-            if (consumer.TryGetProperty("queue", out var queue) && queue.TryGetProperty("name", out var queueName)
-                && consumer.TryGetProperty("channel_details", out var channel) && channel.ValueKind == JsonValueKind.Object
-                && channel.TryGetProperty("connection_name", out var connectionName)
-                && resourceOf.TryGetValue(connectionName.GetString() ?? "", out var resource))
-            {
-                owners[queueName.GetString()!] = resource;
-            }
-        }
-
         var depth = new Dictionary<string, (long Messages, long Consumers)>(StringComparer.Ordinal);
         foreach (var queue in (await GetAsync(url, "/api/queues?columns=name,messages,consumers,auto_delete", cancellationToken)).EnumerateArray())
         {
@@ -91,6 +80,24 @@ public sealed class QueueDepths(Func<string?> managementUrl) : IDisposable
             }
 
             depth[queue.GetProperty("name").GetString()!] = (Number(queue, "messages"), Number(queue, "consumers"));
+        }
+
+        foreach (var consumer in (await GetAsync(url, "/api/consumers", cancellationToken)).EnumerateArray())
+        {
+            if (consumer.TryGetProperty("queue", out var queue) && queue.TryGetProperty("name", out var queueName)
+                && consumer.TryGetProperty("channel_details", out var channel) && channel.ValueKind == JsonValueKind.Object
+                && channel.TryGetProperty("connection_name", out var connectionName)
+                && resourceOf.TryGetValue(connectionName.GetString() ?? "", out var resource)
+                && depth.ContainsKey(queueName.GetString()!))
+            {
+                owners[queueName.GetString()!] = resource;
+            }
+        }
+
+        // Queues that are gone (a deleted skill queue) are forgotten; per-process bus queues are never recorded.
+        foreach (var gone in owners.Keys.Where(name => !depth.ContainsKey(name)).ToList())
+        {
+            owners.Remove(gone);
         }
 
         return depth.Keys
