@@ -8,7 +8,7 @@ namespace Finqware.EndToEnd.Tests;
 
 /// <summary>
 /// The dashboard's pages in a real browser (Debian's Chromium driven by Playwright) against the running system, checked
-/// for what an operator looks for on each; screenshots go to docs/images/ for docs/dashboard.md.
+/// for what an operator looks for on each; screenshots go to the test output (docs/images/ for docs/dashboard.md with FINQWARE_UPDATE_SCREENSHOTS=1).
 /// </summary>
 [Collection(SharedSystem.Name)]
 public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
@@ -156,9 +156,15 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#resources tr").First).ToBeAttachedAsync();
     }
 
+    /// <summary>
+    /// Into the test output's screenshots/ folder; into docs/images/ (the dashboard guide's pictures) only when
+    /// FINQWARE_UPDATE_SCREENSHOTS=1, so a test run leaves the working tree as it found it.
+    /// </summary>
     private async Task ScreenshotAsync(string name)
     {
-        var folder = Path.Combine(FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "images");
+        var folder = Environment.GetEnvironmentVariable("FINQWARE_UPDATE_SCREENSHOTS") == "1"
+            ? Path.Combine(FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "images")
+            : Path.Combine(AppContext.BaseDirectory, "screenshots");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = false });
     }
