@@ -60,7 +60,7 @@ public sealed class ConnectorHost
             ?? throw new InvalidOperationException(
                 $"Missing connection string 'ConnectionStrings:{StepLedger.ConnectionName}' (environment ConnectionStrings__{StepLedger.ConnectionName}): " +
                 "the connector's own PostgreSQL database, where it remembers the steps it ran. The AppHost sets it.");
-        Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(DatabaseExtensions.Tuned(connectionString)));
         Builder.Services.AddSingleton<StepLedger>();
         Builder.Services.AddSingleton<ConnectionRequestLedger>();
         Builder.Services.AddHostedService<StepLedgerInitializer>();
