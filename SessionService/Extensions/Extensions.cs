@@ -64,6 +64,7 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<SkillDirectory>();
         builder.Services.AddScoped<WebhookOutbox>();
         builder.Services.AddScoped<SessionWorkflow>();
+        builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();
         builder.Services.AddSingleton<ConnectionExpirySweep>();

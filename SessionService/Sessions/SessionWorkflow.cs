@@ -22,6 +22,7 @@ namespace Finqware.SessionService.Sessions;
 /// </summary>
 public sealed partial class SessionWorkflow(
     SessionDbContext db,
+    SessionInsert inserts,
     TenantAccess access,
     SkillDirectory skills,
     NonceService nonces,
@@ -61,7 +62,7 @@ public sealed partial class SessionWorkflow(
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
         var nonce = nonces.Mint(id, tenant.ClientId, seq: 1);
-        db.Sessions.Add(new Session
+        await inserts.InsertAsync(new Session
         {
             Id = id,
             ClientId = tenant.ClientId,
@@ -72,8 +73,7 @@ public sealed partial class SessionWorkflow(
             ExpiresAt = nonce.ExpiresAt,
             NextSeq = 1,
             CurrentNonceId = nonce.Identifier,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        }, cancellationToken);
         LogOpened(logger, id, tenant.ClientId, manifest.SkillId);
         metrics.SessionOpened(manifest.SkillId);
         return (new OpenSessionResponse(nonce.Value, id, SessionStatus.Created, manifest.Steps.Count > 0 ? manifest.Steps[0].Name : null, nonce.ExpiresAt), null);
