@@ -42,13 +42,22 @@ await using (var system = await BenchSystem.StartAsync(root, dashboard: false))
     var appKey = demo.GetProperty("client_app_key").GetString()!;
     var token = await BenchApi.TokenAsync(gateway, clientId, demo.GetProperty("client_secret").GetString()!);
     await OpenSessionAsync(gateway, clientId, appKey, waitForReplica: true);
-    // Warm-up, not measured: JIT, connection pools, prepared statements, caches (pgbench needs none of it).
-    await RateAsync(Math.Min(seconds, 3), () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
-    await StepRoundTripsAsync(gateway, token, clientId, appKey, 20);
+    // The session opens are driven by wrk (C, like pgbench) when it is installed, so the load driver takes as little of
+    // the two cores as pgbench's client does; otherwise by 8 HttpClient loops in this process.
+    var wrk = Wrk.Find();
+    Task<double> OpenRateAsync(int duration) => wrk is null
+        ? RateAsync(duration, () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false))
+        : wrk.RateAsync(new Uri(gateway.BaseAddress!, "/sessions"), $$$"""{"client_id":"{{{clientId}}}","client_app_key":"{{{appKey}}}","skill":"{{{Skill}}}"}""", Concurrency, duration);
+
+    // Warm-up, not measured: JIT (tiered compilation settles after some seconds of load), connection pools, prepared
+    // statements, caches (pgbench needs none of it).
+    await OpenRateAsync(Math.Max(seconds, 10));
+    await StepRoundTripsAsync(gateway, token, clientId, appKey, 50);
 
     var configuration = BenchApi.Configuration();
     var report = new System.Text.StringBuilder($"""
         {configuration} build; {Environment.ProcessorCount} cores; load average before: {BenchApi.LoadAverage()}
+        session opens driven by: {(wrk is null ? $"{Concurrency} HttpClient loops in the bench process (wrk not installed)" : $"wrk -t2 -c{Concurrency} (keep-alive, one POST /sessions per request)")}
         pgbench: -n -c {Concurrency} -j 2 -T {seconds}, script `INSERT INTO bench_rows (payload) VALUES ('x');` (table: id bigserial primary key, payload text), same server as the services
 
         | round | sessions opened /s ({Concurrency} clients, {seconds} s) | pgbench insert /s | ratio (≥ 0.30) | step p50 | bare MassTransit p50 | ratio (≤ 5) | step p99 | bare p99 |
@@ -60,7 +69,7 @@ await using (var system = await BenchSystem.StartAsync(root, dashboard: false))
         Console.WriteLine($"round {round}: measuring pgbench single-row inserts…");
         var pgbench = await PgbenchInsertRateAsync(((PostgresResource)host["postgres"]).ServerConnectionString!, seconds);
         Console.WriteLine($"round {round}: measuring sessions opened per second…");
-        var sessionsPerSecond = await RateAsync(seconds, () => OpenSessionAsync(gateway, clientId, appKey, waitForReplica: false));
+        var sessionsPerSecond = await OpenRateAsync(seconds);
         Console.WriteLine($"round {round}: measuring the bare MassTransit round trip…");
         var bare = await BareRoundTripsAsync(((RabbitMqResource)host["messaging"]).ConnectionString!, roundTrips);
         Console.WriteLine($"round {round}: measuring the step round trip…");
