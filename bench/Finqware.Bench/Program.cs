@@ -52,7 +52,7 @@ await using (var system = await BenchSystem.StartAsync(root, dashboard: false))
     // Warm-up, not measured: JIT (tiered compilation settles after some seconds of load), connection pools, prepared
     // statements, caches (pgbench needs none of it).
     await OpenRateAsync(Math.Max(seconds, 10));
-    await StepRoundTripsAsync(gateway, token, clientId, appKey, 50);
+    await StepRoundTripsAsync(gateway, token, clientId, appKey, 200);
 
     var configuration = BenchApi.Configuration();
     var report = new System.Text.StringBuilder($"""
