@@ -17,6 +17,9 @@ public static class SandboxDemo
 {
     public const string FileName = "demo-tenant.json";
 
+    /// <summary>The skill of the session line printed at start: the seed's term deposit.</summary>
+    private const string DemoSkill = "xyz_sbx_#3.0";
+
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -74,15 +77,21 @@ public static class SandboxDemo
 
         var gateway = host.GatewayUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
         var skillLine = skills.Count == 0 ? "none available yet" : string.Join(", ", skills);
+        // The seed's deposit when it is there, else any sandbox skill: a session the reader can open right away.
+        var sessionLine = skills.Count == 0 ? "" : $$"""
+
+            Open an onboarding session (what a tenant's client app does):
+              curl -s {{gateway}}/sessions -H 'Content-Type: application/json' -d '{"client_id":"{{demo.ClientId}}","client_app_key":"{{demo.ClientAppKey}}","skill":"{{(skills.Contains(DemoSkill) ? DemoSkill : skills[0])}}"}'
+            """;
         return $"""
             Sandbox demo tenant (saved in {path}):
               client_id       {demo.ClientId}
               client_app_key  {demo.ClientAppKey}
               client_secret   {demo.ClientSecret}
               skills          {skillLine}
-            Get an API token:
+            Get an API token (what a tenant's server does):
               curl -s -u '{demo.ClientId}:{demo.ClientSecret}' -d grant_type=client_credentials {gateway}/oauth/token
-            """;
+            """ + sessionLine;
     }
 
     /// <summary>
