@@ -154,6 +154,19 @@ public sealed class TelemetryStore(TelemetryLimits limits)
             }
 
             series.LastUpdate = ++metricSequence;
+            // A histogram's bucket bounds rarely change: its points share one copy instead of holding one each.
+            if (point.Bounds is { } bounds)
+            {
+                if (series.Bounds is { } shared && shared.AsSpan().SequenceEqual(bounds))
+                {
+                    point = point with { Bounds = shared };
+                }
+                else
+                {
+                    series.Bounds = bounds;
+                }
+            }
+
             series.Points.Enqueue(point);
             pointCount++;
             while (series.Points.Count > Limits.MaxMetricPointsPerSeries)
@@ -177,6 +190,17 @@ public sealed class TelemetryStore(TelemetryLimits limits)
                     .OrderBy(i => i.Name, StringComparer.Ordinal)
                     .ToList()))
                 .ToList();
+        }
+    }
+
+    /// <summary>The points held for one series, as stored (for tests of what the store keeps).</summary>
+    internal IReadOnlyList<MetricPoint> StoredPoints(string resource, string name, IReadOnlyDictionary<string, string> attributes)
+    {
+        lock (metricGate)
+        {
+            return instruments.TryGetValue((resource, name), out var instrument) && instrument.Series.TryGetValue(SeriesKey(attributes), out var series)
+                ? [.. series.Points]
+                : [];
         }
     }
 
@@ -286,6 +310,9 @@ public sealed class TelemetryStore(TelemetryLimits limits)
         public long LastUpdate { get; set; }
 
         public Queue<MetricPoint> Points { get; } = new();
+
+        /// <summary>The bucket bounds of the latest histogram point, shared by the points that have the same.</summary>
+        public double[]? Bounds { get; set; }
     }
 }
 
