@@ -30,7 +30,7 @@ public static class DatabaseExtensions
         builder.Services.AddDbContext<TContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
-            .AddInterceptors(new OutboxCommitInterceptor(services.GetService<OutboxSignal>())));
+            .AddInterceptors(new OutboxCommitInterceptor(services.GetService<OutboxSignal>()), NoAutoSavepoints.Instance));
 
         builder.Services.AddOptions<DatabaseStartupOptions>().BindConfiguration(DatabaseStartupOptions.Section);
         builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
