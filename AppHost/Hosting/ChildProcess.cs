@@ -90,14 +90,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
     /// Waits (briefly) until <c>setsid</c> has made the child the leader of its own group. Until then the group does
     /// not exist: a signal to it, or a pid registry entry checked at once, would miss the child.
     /// </summary>
-    private void AwaitOwnGroup()
-    {
-        var deadline = Environment.TickCount64 + 2000;
-        while (!HasExited && ReadStat(Pid) is { } stat && stat.Group != Pid && Environment.TickCount64 < deadline)
-        {
-            Thread.Sleep(1);
-        }
-    }
+    private void AwaitOwnGroup() =>
+        SpinWait.SpinUntil(() => HasExited || ReadStat(Pid) is not { } stat || stat.Group == Pid, TimeSpan.FromSeconds(2));
 
     /// <summary>Sends <paramref name="signal"/> to the whole group, waits up to <paramref name="grace"/>, then kills the group.</summary>
     public async Task StopAsync(TimeSpan grace, int signal = Signals.SIGTERM)
