@@ -10,8 +10,9 @@ public static class DatabaseExtensions
 {
     /// <summary>
     /// Registers <typeparamref name="TContext"/> on PostgreSQL from <c>ConnectionStrings:{connectionName}</c>
-    /// (snake_case tables and columns) over a singleton <see cref="Npgsql.NpgsqlDataSource"/> the service can use too, a readiness health check for it, and a start-up step that waits for the
-    /// server (bounded retry) and applies pending migrations before the service accepts requests.
+    /// (snake_case tables and columns) over a singleton <see cref="Npgsql.NpgsqlDataSource"/> the service can use too,
+    /// a readiness health check for it, and a start-up step that waits for the server (bounded retry) and applies
+    /// pending migrations before the service accepts requests.
     /// </summary>
     public static IHostApplicationBuilder AddServiceDatabase<TContext>(this IHostApplicationBuilder builder, string connectionName)
         where TContext : DbContext
