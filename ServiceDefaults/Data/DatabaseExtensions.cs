@@ -28,7 +28,9 @@ public static class DatabaseExtensions
         // One pool for EF Core and for the few hot statements a service runs on the data source itself.
         connectionString = Tuned(connectionString);
         builder.Services.AddSingleton(_ => Npgsql.NpgsqlDataSource.Create(connectionString));
-        builder.Services.AddDbContext<TContext>((services, options) => options
+        // Pooled: a context is reset and reused rather than built per request. Building one (its options and the
+        // scope of EF Core's internal services) was a third of the CPU of a session read (see docs/benchmarks.md).
+        builder.Services.AddDbContextPool<TContext>((services, options) => options
             .UseNpgsql(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(new OutboxCommitInterceptor(services.GetService<OutboxSignal>()), NoAutoSavepoints.Instance));

@@ -39,6 +39,7 @@ public static class OutboxExtensions
             Id = NewId.NextGuid(),
             MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
             Body = JsonSerializer.Serialize(message, MessageJson),
+            Payload = message,
             Destination = destination,
             TraceParent = Activity.Current?.Id,
             CreatedAt = DateTimeOffset.UtcNow,

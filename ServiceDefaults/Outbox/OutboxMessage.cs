@@ -19,6 +19,12 @@ public sealed class OutboxMessage
     public string? TraceParent { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>
+    /// The message object this row was written from, when this process wrote it: the relay publishes it without
+    /// reading <see cref="Body"/> back. Not mapped (EF Core maps public properties only).
+    /// </summary>
+    internal object? Payload { get; init; }
 }
 
 /// <summary>Remembers which messages a consumer has already handled, so redeliveries change nothing.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -72,11 +73,13 @@ public sealed class OutboxSignal
 /// <summary>
 /// Hands the relay the outbox messages a unit of work saved once they are committed: after SaveChanges outside a
 /// transaction, or after the commit of the transaction that saved them; a rollback or a failed save forgets them.
-/// One instance per DbContext (see AddServiceDatabase).
+/// One instance serves every context of a service (contexts are pooled, see AddServiceDatabase): what each context has
+/// saved but not yet committed is kept per context and per lease, so a context back from the pool never hands on
+/// messages of an earlier unit of work that ended without a commit.
 /// </summary>
 public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChangesInterceptor, IDbTransactionInterceptor
 {
-    private readonly List<OutboxMessage> pending = [];
+    private readonly ConditionalWeakTable<DbContext, Pending> pending = new();
 
     public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
@@ -104,27 +107,27 @@ public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChanges
 
     public Task TransactionCommittedAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        Notify();
+        Notify(eventData.Context);
         return Task.CompletedTask;
     }
 
-    public void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Notify();
+    public void TransactionCommitted(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Notify(eventData.Context);
 
     public Task TransactionRolledBackAsync(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
     {
-        pending.Clear();
+        Clear(eventData.Context);
         return Task.CompletedTask;
     }
 
-    public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => pending.Clear();
+    public void TransactionRolledBack(System.Data.Common.DbTransaction transaction, TransactionEndEventData eventData) => Clear(eventData.Context);
 
     public Task TransactionFailedAsync(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        pending.Clear();
+        Clear(eventData.Context);
         return Task.CompletedTask;
     }
 
-    public void TransactionFailed(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData) => pending.Clear();
+    public void TransactionFailed(System.Data.Common.DbTransaction transaction, TransactionErrorEventData eventData) => Clear(eventData.Context);
 
     public void SaveChangesFailed(DbContextErrorEventData eventData) => Forget(eventData.Context);
 
@@ -134,18 +137,38 @@ public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChanges
         return Task.CompletedTask;
     }
 
+    /// <summary>The messages <paramref name="context"/> saved in its current lease and has not yet seen committed.</summary>
+    private List<OutboxMessage>? PendingOf(DbContext? context)
+    {
+        if (context is null)
+        {
+            return null;
+        }
+
+        var entry = pending.GetOrCreateValue(context);
+        var lease = context.ContextId.Lease;
+        if (entry.Lease != lease)
+        {
+            // The context came back from the pool: whatever its last unit of work left uncommitted is not ours.
+            entry.Messages.Clear();
+            entry.Lease = lease;
+        }
+
+        return entry.Messages;
+    }
+
     private void Track(DbContext? context)
     {
-        if (context is null || signal is null)
+        if (signal is null || PendingOf(context) is not { } messages)
         {
             return;
         }
 
-        foreach (var entry in context.ChangeTracker.Entries<OutboxMessage>())
+        foreach (var entry in context!.ChangeTracker.Entries<OutboxMessage>())
         {
-            if (entry.State == EntityState.Added && !pending.Contains(entry.Entity))
+            if (entry.State == EntityState.Added && !messages.Contains(entry.Entity))
             {
-                pending.Add(entry.Entity);
+                messages.Add(entry.Entity);
             }
         }
     }
@@ -154,32 +177,33 @@ public sealed class OutboxCommitInterceptor(OutboxSignal? signal) : ISaveChanges
     /// A failed save wrote none of its messages (they are still Added; a retried save tracks them again), whatever
     /// the caller does next with its transaction. Messages of earlier saves in the same transaction stay pending.
     /// </summary>
-    private void Forget(DbContext? context)
-    {
-        if (context is null)
-        {
-            pending.Clear();
-            return;
-        }
+    private void Forget(DbContext? context) =>
+        PendingOf(context)?.RemoveAll(message => context!.Entry(message).State == EntityState.Added);
 
-        pending.RemoveAll(message => context.Entry(message).State == EntityState.Added);
-    }
+    private void Clear(DbContext? context) => PendingOf(context)?.Clear();
 
     private void NotifyIfCommitted(DbContext? context)
     {
         if (context?.Database.CurrentTransaction is null)
         {
-            Notify();
+            Notify(context);
         }
     }
 
-    private void Notify()
+    private void Notify(DbContext? context)
     {
-        if (pending.Count > 0)
+        if (PendingOf(context) is { Count: > 0 } messages)
         {
-            signal?.Committed([.. pending]);
-            pending.Clear();
+            signal?.Committed([.. messages]);
+            messages.Clear();
         }
+    }
+
+    private sealed class Pending
+    {
+        public int Lease { get; set; } = -1;
+
+        public List<OutboxMessage> Messages { get; } = [];
     }
 }
 
@@ -192,6 +216,7 @@ internal sealed partial class OutboxRelay<TContext>(
     where TContext : DbContext
 {
     private static readonly ActivitySource Source = new("Finqware.Outbox");
+    private static readonly ConcurrentDictionary<string, Type> Types = new();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -266,7 +291,7 @@ internal sealed partial class OutboxRelay<TContext>(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var db = scope.ServiceProvider.GetRequiredService<TContext>();
-                await db.Set<OutboxMessage>().Where(m => published.Contains(m.Id)).ExecuteDeleteAsync(CancellationToken.None);
+                await db.Database.ExecuteSqlInterpolatedAsync($"DELETE FROM outbox_messages WHERE id = ANY({published.ToArray()})", CancellationToken.None);
             }
         }
 
@@ -305,8 +330,8 @@ internal sealed partial class OutboxRelay<TContext>(
 
     private async Task PublishAsync(OutboxMessage message, CancellationToken cancellationToken)
     {
-        var type = Type.GetType(message.MessageType, throwOnError: true)!;
-        var body = JsonSerializer.Deserialize(message.Body, type, OutboxExtensions.MessageJson)!;
+        var type = Types.GetOrAdd(message.MessageType, name => Type.GetType(name, throwOnError: true)!);
+        var body = message.Payload ?? JsonSerializer.Deserialize(message.Body, type, OutboxExtensions.MessageJson)!;
         ActivityContext.TryParse(message.TraceParent, null, out var parent);
         using var activity = Source.StartActivity("outbox publish", ActivityKind.Producer, parent);
         activity?.SetTag("messaging.message.type", type.Name);
