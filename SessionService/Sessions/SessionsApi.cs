@@ -105,7 +105,12 @@ public static class SessionsApi
                 return TypedResults.Ok(step.ToView(MissingUploads(step, manifest), caller.IsServer));
             }
 
-            await woken;
+            // An outcome applied in this instance hands over the step as committed: no need to read it back.
+            if (await woken is { } changed && !(changed.Status is StepStatus.Submitted or StepStatus.Processing))
+            {
+                return TypedResults.Ok(changed.ToView(MissingUploads(changed, manifest), caller.IsServer));
+            }
+
             db.ChangeTracker.Clear();
         }
     }

@@ -47,7 +47,10 @@ public sealed partial class StepProcessedConsumer(
             return;
         }
 
+        // To the microsecond, as PostgreSQL stores it: long-polls answer from this very step, and its updated_at must
+        // read the same as from the database afterwards.
         var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
         if (!step.Apply(message, now))
         {
             LogIgnored(logger, step.Id, message.Outcome, step.Status);
@@ -75,7 +78,7 @@ public sealed partial class StepProcessedConsumer(
 
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        notifier.Notify(step.Id);
+        notifier.Notify(step);
         metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
         LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
     }

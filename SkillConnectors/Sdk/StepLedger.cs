@@ -75,8 +75,9 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
         }
 
         var entry = await handle();
-        await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
+        // Published first, so SessionService starts applying the outcome while the row is stored and committed.
         await publish(entry.Outcome, true);
+        await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return (entry.Outcome, true);
     }
