@@ -1,4 +1,5 @@
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
@@ -6,13 +7,16 @@ using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Webhooks;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Finqware.SessionService.Steps;
 
 /// <summary>
-/// Applies a connector's outcome to its step, idempotently: the inbox drops a redelivered message, and the step's
-/// rules (terminal never changes, the same outcome twice changes nothing) drop a duplicate sent anew. The session
-/// follows its steps; webhooks are recorded in the same transaction.
+/// Applies a connector's outcome to its step, idempotently: the step's rules (terminal never changes, the same outcome
+/// twice changes nothing) drop a duplicate, and the inbox, written with the change, drops a redelivered message that
+/// the rules alone would take (an older outcome arriving again after a newer one). The session follows its steps;
+/// webhooks are recorded in the same transaction. Three round trips when it changes something: lock and read, write,
+/// commit.
 /// </summary>
 public sealed partial class StepProcessedConsumer(
     SessionDbContext db,
@@ -28,10 +32,6 @@ public sealed partial class StepProcessedConsumer(
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(StepProcessedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         // Lock the session row: outcomes of one session are applied one at a time.
         var session = await db.Sessions
@@ -43,6 +43,7 @@ public sealed partial class StepProcessedConsumer(
         if (session is null || step is null)
         {
             LogUnknownStep(logger, message.SessionId, message.StepId);
+            await RecordHandledAsync(context, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return;
         }
@@ -54,6 +55,7 @@ public sealed partial class StepProcessedConsumer(
         if (!step.Apply(message, now))
         {
             LogIgnored(logger, step.Id, message.Outcome, step.Status);
+            await RecordHandledAsync(context, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return;
         }
@@ -76,18 +78,41 @@ public sealed partial class StepProcessedConsumer(
             await webhooks.EnqueueAsync(session, session.Status == SessionStatus.Completed ? WebhookEvents.SessionCompleted : WebhookEvents.SessionFailed, null, cancellationToken);
         }
 
-        await db.SaveChangesAsync(cancellationToken);
+        // The inbox row goes in the same batch as the changes: a copy of a message already applied (a redelivery) fails
+        // on its primary key and the whole change rolls back, so an older outcome never overwrites a newer one.
+        if (context.MessageId is { } messageId)
+        {
+            db.Set<InboxMessage>().Add(new InboxMessage { MessageId = messageId, Consumer = nameof(StepProcessedConsumer), ProcessedAt = now });
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: OutboxModelExtensions.InboxTable })
+        {
+            LogRedelivered(logger, step.Id, context.MessageId);
+            return;
+        }
+
         await transaction.CommitAsync(cancellationToken);
         notifier.Notify(step);
         metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
         LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
     }
 
+    /// <summary>A message that changes nothing is still recorded as handled (rare, so its own round trip).</summary>
+    private Task RecordHandledAsync(ConsumeContext context, CancellationToken cancellationToken) =>
+        context.MessageId is { } messageId ? db.TryRecordInboxAsync(messageId, nameof(StepProcessedConsumer), cancellationToken) : Task.CompletedTask;
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "StepProcessed for unknown step {StepId} of session {SessionId} ignored")]
     private static partial void LogUnknownStep(ILogger logger, Guid sessionId, Guid stepId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {Outcome} for step {StepId} changes nothing (step is {Status})")]
     private static partial void LogIgnored(ILogger logger, Guid stepId, string outcome, string status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {MessageId} for step {StepId} was applied before: this copy changes nothing")]
+    private static partial void LogRedelivered(ILogger logger, Guid stepId, Guid? messageId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
     private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);

@@ -292,4 +292,53 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         Assert.Equal(2, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId)));
         Assert.Equal(1, await host.QueryAsync(db => db.Steps.CountAsync(s => s.SessionId == sessionId)));
     }
+
+    [Fact]
+    public async Task A_redelivered_older_outcome_does_not_overwrite_a_newer_one()
+    {
+        var handled = new ConcurrentQueue<string>();
+        var redirect = Guid.NewGuid();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "MassTransit",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.Kind == System.Diagnostics.ActivityKind.Consumer && activity.TagObjects.Any(tag => tag.Value?.ToString() == redirect.ToString()))
+                {
+                    handled.Enqueue(activity.DisplayName);
+                }
+            },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        var tenant = await host.NewTenantAsync();
+        await host.StopConnectorAsync();
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        var (status, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
+        Assert.True(status == 202, step.ToString());
+        var stepId = step.GetProperty("step_id").GetGuid();
+        StepProcessed Outcome(string outcome) => new()
+        {
+            SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = outcome,
+            Action = outcome == "ACTION_REQUIRED" ? new StepAction { Type = "REDIRECT", Url = "https://bank.test/sca" } : null,
+            ProcessedAt = DateTimeOffset.UtcNow,
+        };
+
+        // The bank asks for SCA, then, the user authorised, the connector waits for the bank's verification.
+        var actionRequired = Outcome("ACTION_REQUIRED");
+        await host.PublishAsync(actionRequired, redirect);
+        await WaitStepAsync(tenant, sessionId, stepId, "ACTION_REQUIRED");
+        await host.PublishAsync(Outcome("PENDING_VERIFICATION"), Guid.NewGuid());
+        await WaitStepAsync(tenant, sessionId, stepId, "PENDING_VERIFICATION");
+        var deliveries = handled.Count;
+        Assert.True(deliveries > 0, "the consume spans of the first delivery were not seen");
+
+        // The broker delivers the SCA request again (same message id): it was applied once and is not applied again.
+        await host.PublishAsync(actionRequired, redirect);
+        await host.WaitForAsync(_ => Task.FromResult(handled.Count >= deliveries * 2));
+
+        Assert.Equal("PENDING_VERIFICATION", await host.QueryAsync(async db => (await db.Steps.SingleAsync(s => s.Id == stepId)).Status));
+        Assert.Equal(1, await host.QueryAsync(db => db.Set<Finqware.ServiceDefaults.Outbox.InboxMessage>().CountAsync(m => m.MessageId == redirect)));
+    }
 }

@@ -178,6 +178,10 @@ public sealed class SessionHost : IAsyncDisposable
 
     public Task PublishAsync<T>(T message) where T : class => bus!.Publish(message);
 
+    /// <summary>Publishes under a given message id, as the broker redelivers a message.</summary>
+    public Task PublishAsync<T>(T message, Guid messageId) where T : class =>
+        bus!.Publish(message, context => context.MessageId = messageId);
+
     /// <summary>
     /// Publishes until the service shows it received the message: right after start the service's queues may not be
     /// bound yet, and a published event nobody's queue is bound to is dropped by RabbitMQ.
