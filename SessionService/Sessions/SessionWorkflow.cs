@@ -222,10 +222,16 @@ public sealed partial class SessionWorkflow(
     }
 
     public Task<Session?> LoadAsync(Guid sessionId, string clientId, CancellationToken cancellationToken) =>
-        db.Sessions
-            .Include(s => s.Steps).ThenInclude(s => s.Attachments)
-            .AsSingleQuery()
-            .FirstOrDefaultAsync(s => s.Id == sessionId && s.ClientId == clientId, cancellationToken);
+        LoadQuery(db, sessionId, clientId, cancellationToken);
+
+    // Compiled once: every submit, read and long-poll runs it, and EF's per-call translation-cache lookup (walking the
+    // expression tree to find its parameters) was a sixth of its CPU.
+    private static readonly Func<SessionDbContext, Guid, string, CancellationToken, Task<Session?>> LoadQuery =
+        EF.CompileAsyncQuery((SessionDbContext db, Guid sessionId, string clientId, CancellationToken _) =>
+            db.Sessions
+                .Include(s => s.Steps).ThenInclude(s => s.Attachments)
+                .AsSingleQuery()
+                .FirstOrDefault(s => s.Id == sessionId && s.ClientId == clientId));
 
     /// <summary>
     /// Checks that <paramref name="nonce"/> is the session's outstanding nonce: signed by us, for this session and
