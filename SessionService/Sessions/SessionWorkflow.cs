@@ -175,6 +175,11 @@ public sealed partial class SessionWorkflow(
             Dispatch(session, step, manifest);
         }
 
+        // One round trip: the step, the used nonce, the session and the outbox row go to PostgreSQL as one batch with no
+        // BEGIN or COMMIT around it, which it runs as one implicit transaction, all or nothing. Two submits racing on
+        // one nonce both insert it into used_nonces (only a submit changes a session's nonce, and always so): the
+        // second fails on that key and its whole batch rolls back.
+        db.Database.AutoTransactionBehavior = AutoTransactionBehavior.Never;
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -183,6 +188,10 @@ public sealed partial class SessionWorkflow(
         {
             // Another request consumed the same nonce first.
             return (null, SessionProblems.NonceAlreadyUsed());
+        }
+        finally
+        {
+            db.Database.AutoTransactionBehavior = AutoTransactionBehavior.WhenNeeded;
         }
 
         LogStepAccepted(logger, session.Id, step.Id, step.Name, step.Status);

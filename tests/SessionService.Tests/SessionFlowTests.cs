@@ -341,4 +341,21 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         Assert.Equal("PENDING_VERIFICATION", await host.QueryAsync(async db => (await db.Steps.SingleAsync(s => s.Id == stepId)).Status));
         Assert.Equal(1, await host.QueryAsync(db => db.Set<Finqware.ServiceDefaults.Outbox.InboxMessage>().CountAsync(m => m.MessageId == redirect)));
     }
+
+    [Fact]
+    public async Task Submits_racing_with_one_nonce_accept_exactly_one_step()
+    {
+        var tenant = await host.NewTenantAsync();
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } }))));
+
+        Assert.Single(answers, answer => answer.Status == 202);
+        Assert.All(answers.Where(answer => answer.Status != 202), answer =>
+            Assert.Equal((409, "NONCE_ALREADY_USED"), (answer.Status, answer.Body.GetProperty("code").GetString())));
+        Assert.Equal(1, await host.QueryAsync(db => db.Steps.CountAsync(s => s.SessionId == sessionId)));
+        Assert.Equal(1, await host.QueryAsync(db => db.UsedNonces.CountAsync(n => n.SessionId == sessionId)));
+        Assert.Equal(2, await host.QueryAsync(async db => (await db.Sessions.SingleAsync(s => s.Id == sessionId)).NextSeq));
+    }
 }
