@@ -54,6 +54,17 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         return (body.GetProperty("session_id").GetGuid(), body.GetProperty("nonce").GetString()!);
     }
 
+    private static object ConsentStep(TestTenant tenant, string nonce) =>
+        new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } };
+
+    /// <summary>Submits the AISP skill's consent step (user_good); returns the accepted step's id.</summary>
+    private async Task<Guid> SubmitConsentAsync(TestTenant tenant, Guid sessionId, string nonce)
+    {
+        var (status, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", ConsentStep(tenant, nonce));
+        Assert.True(status == 202, step.ToString());
+        return step.GetProperty("step_id").GetGuid();
+    }
+
     private async Task<JsonElement> WaitStepAsync(TestTenant tenant, Guid sessionId, Guid stepId, string status = "COMPLETED")
     {
         for (var i = 0; i < 10; i++)
@@ -153,7 +164,7 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         var tenant = await host.NewTenantAsync();
         var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
         var (otherSession, otherNonce) = await OpenAsync(tenant, TestSkills.Aisp);
-        object Step(string n) => new { client_id = tenant.ClientId, nonce = n, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } };
+        object Step(string n) => ConsentStep(tenant, n);
 
         var bytes = Base64Url.DecodeFromChars(nonce);
         bytes[^5] ^= 0x01;
@@ -218,8 +229,7 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         var tenant = await host.NewTenantAsync();
         var other = await host.NewTenantAsync();
         var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
-        var (_, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
+        var (_, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", ConsentStep(tenant, nonce));
         var stepId = step.GetProperty("step_id").GetGuid();
         var done = await WaitStepAsync(tenant, sessionId, stepId);
         Assert.True(done.TryGetProperty("result", out _));
@@ -256,10 +266,7 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         await host.StopConnectorAsync();
         // The skill stays available for its liveness window: the step is accepted and its ProcessStep queued.
         var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
-        var (status, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
-        Assert.True(status == 202, step.ToString());
-        var stepId = step.GetProperty("step_id").GetGuid();
+        var stepId = await SubmitConsentAsync(tenant, sessionId, nonce);
         await host.WaitForAsync(async db => !await db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\" FROM outbox_messages").AnyAsync());
 
         // SessionService goes away; the connector processes the step and publishes the result meanwhile.
@@ -314,10 +321,7 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         var tenant = await host.NewTenantAsync();
         await host.StopConnectorAsync();
         var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
-        var (status, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
-        Assert.True(status == 202, step.ToString());
-        var stepId = step.GetProperty("step_id").GetGuid();
+        var stepId = await SubmitConsentAsync(tenant, sessionId, nonce);
         StepProcessed Outcome(string outcome) => new()
         {
             SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = outcome,
@@ -348,8 +352,7 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         var tenant = await host.NewTenantAsync();
         var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
 
-        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } }))));
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", ConsentStep(tenant, nonce)))));
 
         Assert.Single(answers, answer => answer.Status == 202);
         Assert.All(answers.Where(answer => answer.Status != 202), answer =>
