@@ -261,6 +261,9 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             rabbit.ReceiveEndpoint($"test-sandbox-bank-{Guid.NewGuid():N}", endpoint =>
             {
                 endpoint.AutoDelete = true;
+                // One at a time, so Events keeps the order the connector published in (tests compare status histories).
+                endpoint.PrefetchCount = 1;
+                endpoint.ConcurrentMessageLimit = 1;
                 endpoint.Handler<ConnectionDataSynced>(Record);
                 endpoint.Handler<ConnectionRefreshFailed>(Record);
                 endpoint.Handler<PaymentInitiated>(Record);
