@@ -10,11 +10,17 @@ public sealed class StepNotifier
 {
     private readonly ConcurrentDictionary<Guid, TaskCompletionSource<Step>> waiters = new();
 
-    /// <summary>The step as committed by the next change applied in this instance, or null when none came in time.</summary>
-    public Task<Step?> WaitAsync(Guid stepId, TimeSpan timeout, CancellationToken cancellationToken) =>
-        waiters.GetOrAdd(stepId, _ => new TaskCompletionSource<Step>(TaskCreationOptions.RunContinuationsAsynchronously)).Task
-            .WaitAsync(timeout, cancellationToken)
-            .ContinueWith(wait => wait.IsCompletedSuccessfully ? wait.Result : null, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    /// <summary>
+    /// The step as committed by the next change applied in this instance, or null when none came in time. The waiter is
+    /// registered when this is called, before its first await: a caller may read the step after calling and miss nothing.
+    /// </summary>
+    public async Task<Step?> WaitAsync(Guid stepId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var changed = waiters.GetOrAdd(stepId, _ => new TaskCompletionSource<Step>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        // A timeout or a cancelled request ends the wait without an exception (one would be thrown every poll window).
+        await ((Task)changed.WaitAsync(timeout, cancellationToken)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return changed.IsCompletedSuccessfully ? await changed : null;
+    }
 
     /// <summary>
     /// Called after the commit that changed <paramref name="step"/>; the step is read-only from then on (waiters read
