@@ -74,10 +74,18 @@ internal static class Onboarding
         return found!.Value;
     }
 
-    /// <summary>The connector's outcome came back: SessionService consumed StepProcessed inside the same trace.</summary>
-    public static bool ConsumedBackInSessions(JsonElement trace) =>
-        trace.GetProperty("spans").EnumerateArray().Any(s =>
-            s.GetProperty("resource").GetString() == "sessions" && s.GetProperty("kind").GetString() == "consumer");
+    /// <summary>
+    /// The connector's outcome came back (SessionService consumed StepProcessed inside the same trace) and every span's
+    /// parent has arrived. Each process exports its spans in its own batches, and a parent ends after its children: the
+    /// connector's consume span, for one, closes after the outcome it published may already have been applied.
+    /// </summary>
+    public static bool ConsumedBackInSessions(JsonElement trace)
+    {
+        var spans = trace.GetProperty("spans").EnumerateArray().ToList();
+        var ids = spans.Select(s => s.GetProperty("span_id").GetString()).ToHashSet();
+        return spans.Any(s => s.GetProperty("resource").GetString() == "sessions" && s.GetProperty("kind").GetString() == "consumer")
+            && spans.All(s => s.GetProperty("parent_span_id").ValueKind == JsonValueKind.Null || ids.Contains(s.GetProperty("parent_span_id").GetString()));
+    }
 
     private static async Task<HttpResponseMessage> PostAsync(SystemFixture system, string path, string json, CancellationToken cancel)
     {
