@@ -65,6 +65,7 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<WebhookOutbox>();
         builder.Services.AddScoped<SessionWorkflow>();
         builder.Services.AddSingleton<SessionInsert>();
+        builder.Services.AddSingleton<StepOutcomeWrite>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();
         builder.Services.AddSingleton<ConnectionExpirySweep>();

@@ -15,11 +15,13 @@ namespace Finqware.SessionService.Steps;
 /// Applies a connector's outcome to its step, idempotently: the step's rules (terminal never changes, the same outcome
 /// twice changes nothing) drop a duplicate, and the inbox, written with the change, drops a redelivered message that
 /// the rules alone would take (an older outcome arriving again after a newer one). The session follows its steps;
-/// webhooks are recorded in the same transaction. Three round trips when it changes something: lock and read, write,
-/// commit.
+/// webhooks are recorded with the change. Two round trips when it changes something: a read, then one guarded
+/// statement (<see cref="StepOutcomeWrite"/>) that writes everything and commits. A change that lands between the two
+/// (another outcome for the session, a cancel) makes the write refuse; the outcome is then applied again to a fresh read.
 /// </summary>
 public sealed partial class StepProcessedConsumer(
     SessionDbContext db,
+    StepOutcomeWrite writes,
     SkillDirectory skills,
     WebhookOutbox webhooks,
     StepNotifier notifier,
@@ -27,78 +29,95 @@ public sealed partial class StepProcessedConsumer(
     TimeProvider clock,
     ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
 {
+    /// <summary>How many times an outcome is applied again after a concurrent change before the message is retried.</summary>
+    public const int Attempts = 10;
+
     public async Task Consume(ConsumeContext<StepProcessed> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
-        // Lock the session row: outcomes of one session are applied one at a time.
-        var session = await db.Sessions
-            .FromSqlInterpolated($"SELECT * FROM sessions WHERE id = {message.SessionId} FOR UPDATE")
-            .Include(s => s.Steps).ThenInclude(s => s.Attachments)
-            .AsSingleQuery()
-            .FirstOrDefaultAsync(cancellationToken);
-        var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
-        if (session is null || step is null)
+        for (var attempt = 1; ; attempt++)
         {
-            LogUnknownStep(logger, message.SessionId, message.StepId);
-            await RecordHandledAsync(context, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            var session = await LoadQuery(db, message.SessionId, cancellationToken);
+            var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
+            if (session is null || step is null)
+            {
+                LogUnknownStep(logger, message.SessionId, message.StepId);
+                await RecordHandledAsync(context, cancellationToken);
+                return;
+            }
+
+            var seen = StepOutcomeWrite.Seen.Of(session, step);
+            // To the microsecond, as PostgreSQL stores it: long-polls answer from this very step, and its updated_at
+            // must read the same as from the database afterwards.
+            var now = clock.GetUtcNow();
+            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+            if (!step.Apply(message, now))
+            {
+                LogIgnored(logger, step.Id, message.Outcome, step.Status);
+                await RecordHandledAsync(context, cancellationToken);
+                return;
+            }
+
+            var manifest = await skills.FindAsync(session.Skill, cancellationToken);
+            var sessionChanged = SessionLifecycle.Refresh(session, manifest?.Steps.Count ?? int.MaxValue, now);
+            session.UpdatedAt = now;
+            var events = new List<WebhookDelivery>();
+            switch (step.Status)
+            {
+                case StepStatus.Completed:
+                    await AddWebhookAsync(events, session, WebhookEvents.StepCompleted, step, cancellationToken);
+                    break;
+                case StepStatus.ActionRequired:
+                    await AddWebhookAsync(events, session, WebhookEvents.StepActionRequired, step, cancellationToken);
+                    break;
+            }
+
+            if (sessionChanged && session.Status is SessionStatus.Completed or SessionStatus.Failed)
+            {
+                await AddWebhookAsync(events, session, session.Status == SessionStatus.Completed ? WebhookEvents.SessionCompleted : WebhookEvents.SessionFailed, null, cancellationToken);
+            }
+
+            try
+            {
+                if (!await writes.TryWriteAsync(session, step, seen, events, context.MessageId, nameof(StepProcessedConsumer), cancellationToken))
+                {
+                    if (attempt == Attempts)
+                    {
+                        throw new InvalidOperationException($"Step {step.Id} kept changing while its outcome was applied ({Attempts} attempts); the message will be retried.");
+                    }
+
+                    LogConcurrentChange(logger, step.Id, attempt);
+                    continue;
+                }
+            }
+            catch (PostgresException ex) when (ex is { SqlState: PostgresErrorCodes.UniqueViolation, TableName: OutboxModelExtensions.InboxTable })
+            {
+                LogRedelivered(logger, step.Id, context.MessageId);
+                return;
+            }
+
+            notifier.Notify(step);
+            metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
+            LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
             return;
         }
+    }
 
-        // To the microsecond, as PostgreSQL stores it: long-polls answer from this very step, and its updated_at must
-        // read the same as from the database afterwards.
-        var now = clock.GetUtcNow();
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
-        if (!step.Apply(message, now))
-        {
-            LogIgnored(logger, step.Id, message.Outcome, step.Status);
-            await RecordHandledAsync(context, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return;
-        }
+    // Read without tracking or a lock: the write checks that nothing changed meanwhile.
+    private static readonly Func<SessionDbContext, Guid, CancellationToken, Task<Session?>> LoadQuery =
+        EF.CompileAsyncQuery((SessionDbContext db, Guid sessionId, CancellationToken _) =>
+            db.Sessions.AsNoTracking()
+                .Include(s => s.Steps).ThenInclude(s => s.Attachments)
+                .AsSingleQuery()
+                .FirstOrDefault(s => s.Id == sessionId));
 
-        var manifest = await skills.FindAsync(session.Skill, cancellationToken);
-        var sessionChanged = SessionLifecycle.Refresh(session, manifest?.Steps.Count ?? int.MaxValue, now);
-        session.UpdatedAt = now;
-        switch (step.Status)
+    private async Task AddWebhookAsync(List<WebhookDelivery> events, Session session, string type, Step? step, CancellationToken cancellationToken)
+    {
+        if (await webhooks.CreateAsync(session, type, step, cancellationToken) is { } delivery)
         {
-            case StepStatus.Completed:
-                await webhooks.EnqueueAsync(session, WebhookEvents.StepCompleted, step, cancellationToken);
-                break;
-            case StepStatus.ActionRequired:
-                await webhooks.EnqueueAsync(session, WebhookEvents.StepActionRequired, step, cancellationToken);
-                break;
+            events.Add(delivery);
         }
-
-        if (sessionChanged && session.Status is SessionStatus.Completed or SessionStatus.Failed)
-        {
-            await webhooks.EnqueueAsync(session, session.Status == SessionStatus.Completed ? WebhookEvents.SessionCompleted : WebhookEvents.SessionFailed, null, cancellationToken);
-        }
-
-        // The inbox row goes in the same batch as the changes: a copy of a message already applied (a redelivery) fails
-        // on its primary key and the whole change rolls back, so an older outcome never overwrites a newer one.
-        if (context.MessageId is { } messageId)
-        {
-            db.Set<InboxMessage>().Add(new InboxMessage { MessageId = messageId, Consumer = nameof(StepProcessedConsumer), ProcessedAt = now });
-        }
-
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, TableName: OutboxModelExtensions.InboxTable })
-        {
-            LogRedelivered(logger, step.Id, context.MessageId);
-            return;
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        notifier.Notify(step);
-        metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
-        LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
     }
 
     /// <summary>A message that changes nothing is still recorded as handled (rare, so its own round trip).</summary>
@@ -113,6 +132,9 @@ public sealed partial class StepProcessedConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "StepProcessed {MessageId} for step {StepId} was applied before: this copy changes nothing")]
     private static partial void LogRedelivered(ILogger logger, Guid stepId, Guid? messageId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Step {StepId} changed while its outcome was applied (attempt {Attempt}); applying it again")]
+    private static partial void LogConcurrentChange(ILogger logger, Guid stepId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
     private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);

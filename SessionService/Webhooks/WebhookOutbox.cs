@@ -16,24 +16,41 @@ public sealed class WebhookOutbox(SessionDbContext db, TenantAccess tenants, Tim
 {
     private static readonly JsonSerializerOptions Json = ApiJson.Create();
 
-    public Task EnqueueAsync(Session session, string type, Step? step, CancellationToken cancellationToken) =>
-        EnqueueAsync(session.ClientId, session.Id, type,
-            (id, now) => new WebhookEvent(id, type, now, session.ClientId, session.Id, session.Status, step?.Id, step?.Name, step?.Status),
-            cancellationToken);
+    public async Task EnqueueAsync(Session session, string type, Step? step, CancellationToken cancellationToken)
+    {
+        if (await CreateAsync(session, type, step, cancellationToken) is { } delivery)
+        {
+            db.WebhookDeliveries.Add(delivery);
+        }
+    }
 
     /// <summary>Records an event for the tenant (nothing when it has no webhook URL); <paramref name="body"/> gets the event id and time.</summary>
     public async Task EnqueueAsync(string clientId, Guid? sessionId, string type, Func<Guid, DateTimeOffset, object> body, CancellationToken cancellationToken)
     {
+        if (await CreateAsync(clientId, sessionId, type, body, cancellationToken) is { } delivery)
+        {
+            db.WebhookDeliveries.Add(delivery);
+        }
+    }
+
+    /// <summary>The delivery of a session event, for a caller that writes it itself (null when the tenant has no webhook URL).</summary>
+    public Task<WebhookDelivery?> CreateAsync(Session session, string type, Step? step, CancellationToken cancellationToken) =>
+        CreateAsync(session.ClientId, session.Id, type,
+            (id, now) => new WebhookEvent(id, type, now, session.ClientId, session.Id, session.Status, step?.Id, step?.Name, step?.Status),
+            cancellationToken);
+
+    private async Task<WebhookDelivery?> CreateAsync(string clientId, Guid? sessionId, string type, Func<Guid, DateTimeOffset, object> body, CancellationToken cancellationToken)
+    {
         var tenant = await tenants.TenantAsync(clientId, cancellationToken);
         if (tenant?.WebhookUrl is not { Length: > 0 } url)
         {
-            return;
+            return null;
         }
 
         var now = clock.GetUtcNow();
         var id = Guid.CreateVersion7();
         var payload = body(id, now);
-        db.WebhookDeliveries.Add(new WebhookDelivery
+        return new WebhookDelivery
         {
             Id = id,
             ClientId = clientId,
@@ -44,6 +61,6 @@ public sealed class WebhookOutbox(SessionDbContext db, TenantAccess tenants, Tim
             Status = WebhookStatus.Pending,
             NextAttemptAt = now,
             CreatedAt = now,
-        });
+        };
     }
 }

@@ -1,0 +1,151 @@
+using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Outbox;
+using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Sessions;
+using Finqware.SessionService.Steps;
+using Finqware.SessionService.Webhooks;
+using Finqware.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Finqware.SessionService.Tests;
+
+/// <summary>
+/// The StepProcessed consumer writes an applied outcome in one guarded statement beside EF Core: it must write the
+/// columns EF's model has, everything or nothing, and nothing at all when the session or the step changed after they
+/// were read, or when the message was applied before.
+/// </summary>
+public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+{
+    private SessionHost host = null!;
+
+    private CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() => host = await SessionHost.StartAsync(postgres, rabbit);
+
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public void The_write_uses_the_ef_models_columns()
+    {
+        using var db = new SessionDbContext(new DbContextOptionsBuilder<SessionDbContext>()
+            .UseNpgsql("Host=unused").UseSnakeCaseNamingConvention().Options);
+
+        Assert.Equal(Columns(db, typeof(WebhookDelivery)), StepOutcomeWrite.WebhookColumns.Order());
+        Assert.Subset(Columns(db, typeof(Step)).ToHashSet(), StepOutcomeWrite.StepColumns.ToHashSet());
+    }
+
+    [Fact]
+    public async Task A_write_finds_the_session_changed_since_it_was_read_and_writes_nothing_then_succeeds_on_a_fresh_read()
+    {
+        var (sessionId, stepId) = await SubmittedStepAsync();
+        var messageId = Guid.NewGuid();
+        var (session, step, seen, events) = await ApplyAsync(sessionId, stepId, "COMPLETED");
+
+        // Something else changes the session between the read and the write (a cancel, another outcome).
+        await host.QueryAsync(db => db.Database.ExecuteSqlInterpolatedAsync($"UPDATE sessions SET updated_at = now() WHERE id = {sessionId}", Cancel));
+
+        Assert.False(await Write().TryWriteAsync(session, step, seen, events, messageId, "test", Cancel));
+        Assert.Equal(StepStatus.Submitted, await StoredStatusAsync(stepId));
+        Assert.Equal(0, await host.QueryAsync(db => db.Set<InboxMessage>().CountAsync(m => m.MessageId == messageId, Cancel)));
+        Assert.Equal(0, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId, Cancel)));
+
+        (session, step, seen, events) = await ApplyAsync(sessionId, stepId, "COMPLETED");
+        Assert.True(await Write().TryWriteAsync(session, step, seen, events, messageId, "test", Cancel));
+
+        var stored = await host.QueryAsync(db => db.Sessions.AsNoTracking().Include(s => s.Steps).SingleAsync(s => s.Id == sessionId, Cancel));
+        Assert.Equal((StepStatus.Completed, session.Status), (stored.Steps.Single().Status, stored.Status));
+        Assert.Equal(step.UpdatedAt, stored.Steps.Single().UpdatedAt);
+        Assert.Equal("c-1", stored.Steps.Single().Result!.RootElement.GetProperty("consent_id").GetString());
+        Assert.Equal(1, await host.QueryAsync(db => db.Set<InboxMessage>().CountAsync(m => m.MessageId == messageId, Cancel)));
+        var webhooks = await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId).ToListAsync(Cancel));
+        Assert.Equal(events.Select(e => (e.Id, e.EventType, e.Payload, e.Url)).Order(), webhooks.Select(w => (w.Id, w.EventType, w.Payload, w.Url)).Order());
+        Assert.Contains(webhooks, w => w.EventType == WebhookEvents.StepCompleted);
+    }
+
+    [Fact]
+    public async Task A_write_finds_the_step_changed_since_it_was_read_and_writes_nothing()
+    {
+        var (sessionId, stepId) = await SubmittedStepAsync();
+        var (session, step, seen, events) = await ApplyAsync(sessionId, stepId, "COMPLETED");
+
+        await host.QueryAsync(db => db.Database.ExecuteSqlInterpolatedAsync($"UPDATE steps SET status = 'PROCESSING' WHERE id = {stepId}", Cancel));
+
+        Assert.False(await Write().TryWriteAsync(session, step, seen, events, Guid.NewGuid(), "test", Cancel));
+        Assert.Equal(StepStatus.Processing, await StoredStatusAsync(stepId));
+        Assert.Equal(0, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId, Cancel)));
+    }
+
+    [Fact]
+    public async Task A_message_applied_before_fails_on_the_inbox_and_writes_nothing()
+    {
+        var (sessionId, stepId) = await SubmittedStepAsync();
+        var messageId = Guid.NewGuid();
+        var (session, step, seen, events) = await ApplyAsync(sessionId, stepId, "ACTION_REQUIRED");
+        Assert.True(await Write().TryWriteAsync(session, step, seen, events, messageId, "test", Cancel));
+
+        (session, step, seen, events) = await ApplyAsync(sessionId, stepId, "COMPLETED");
+        var refused = await Assert.ThrowsAsync<PostgresException>(() => Write().TryWriteAsync(session, step, seen, events, messageId, "test", Cancel));
+
+        Assert.Equal((PostgresErrorCodes.UniqueViolation, OutboxModelExtensions.InboxTable), (refused.SqlState, refused.TableName));
+        Assert.Equal(StepStatus.ActionRequired, await StoredStatusAsync(stepId));
+        Assert.Equal([WebhookEvents.StepActionRequired], await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId).Select(w => w.EventType).ToListAsync(Cancel)));
+    }
+
+    private static IOrderedEnumerable<string> Columns(SessionDbContext db, Type type)
+    {
+        var entity = db.Model.FindEntityType(type)!;
+        var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        return entity.GetProperties().Select(p => p.GetColumnName(table)!).Order();
+    }
+
+    private StepOutcomeWrite Write() => host.Services.GetRequiredService<StepOutcomeWrite>();
+
+    private Task<string> StoredStatusAsync(Guid stepId) =>
+        host.QueryAsync(db => db.Steps.AsNoTracking().Where(s => s.Id == stepId).Select(s => s.Status).SingleAsync(Cancel));
+
+    /// <summary>A session of a tenant with a webhook URL, its first step submitted and left with no connector to run it.</summary>
+    private async Task<(Guid SessionId, Guid StepId)> SubmittedStepAsync()
+    {
+        var tenant = await host.NewTenantAsync(webhookUrl: "http://127.0.0.1:9/hooks");
+        await host.StopConnectorAsync();
+        var (opened, session) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill = TestSkills.Aisp });
+        Assert.True(opened == 201, session.ToString());
+        var sessionId = session.GetProperty("session_id").GetGuid();
+        var (submitted, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
+        Assert.True(submitted == 202, step.ToString());
+        return (sessionId, step.GetProperty("step_id").GetGuid());
+    }
+
+    /// <summary>Reads the session as the consumer does and applies <paramref name="outcome"/> to it in memory.</summary>
+    private async Task<(Session Session, Step Step, StepOutcomeWrite.Seen Seen, List<WebhookDelivery> Events)> ApplyAsync(Guid sessionId, Guid stepId, string outcome)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<SessionDbContext>();
+        var session = await db.Sessions.AsNoTracking().Include(s => s.Steps).ThenInclude(s => s.Attachments).SingleAsync(s => s.Id == sessionId, Cancel);
+        var step = session.Steps.Single(s => s.Id == stepId);
+        var seen = StepOutcomeWrite.Seen.Of(session, step);
+        var now = DateTimeOffset.UtcNow;
+        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        Assert.True(step.Apply(new StepProcessed
+        {
+            SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = outcome,
+            Result = outcome == "COMPLETED" ? System.Text.Json.JsonDocument.Parse("""{"consent_id":"c-1"}""").RootElement : null,
+            Action = outcome == "ACTION_REQUIRED" ? new StepAction { Type = "REDIRECT", Url = "https://bank.test/sca" } : null,
+            ProcessedAt = now,
+        }, now));
+        SessionLifecycle.Refresh(session, 1, now);
+        session.UpdatedAt = now;
+        var type = outcome == "COMPLETED" ? WebhookEvents.StepCompleted : WebhookEvents.StepActionRequired;
+        var events = new List<WebhookDelivery>();
+        if (await scope.ServiceProvider.GetRequiredService<WebhookOutbox>().CreateAsync(session, type, step, Cancel) is { } delivery)
+        {
+            events.Add(delivery);
+        }
+
+        Assert.NotEmpty(events);
+        return (session, step, seen, events);
+    }
+}
