@@ -24,14 +24,9 @@ public sealed class SessionInsertTests(PostgresServerFixture postgres, RabbitMqF
     [Fact]
     public void The_insert_writes_every_column_of_the_sessions_table_in_the_ef_model()
     {
-        using var db = new SessionDbContext(new DbContextOptionsBuilder<SessionDbContext>()
-            .UseNpgsql("Host=unused").UseSnakeCaseNamingConvention().Options);
-        var entity = db.Model.FindEntityType(typeof(Session))!;
-        var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        var modelColumns = ModelColumns.Of<Session>(out var table);
 
-        var modelColumns = entity.GetProperties().Select(p => p.GetColumnName(table)!).Order();
-
-        Assert.Equal("sessions", entity.GetTableName());
+        Assert.Equal("sessions", table);
         Assert.Equal(modelColumns, SessionInsert.Columns.Order());
     }
 

@@ -29,11 +29,10 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
     [Fact]
     public void The_write_uses_the_ef_models_columns()
     {
-        using var db = new SessionDbContext(new DbContextOptionsBuilder<SessionDbContext>()
-            .UseNpgsql("Host=unused").UseSnakeCaseNamingConvention().Options);
-
-        Assert.Equal(Columns(db, typeof(WebhookDelivery)), StepOutcomeWrite.WebhookColumns.Order());
-        Assert.Subset(Columns(db, typeof(Step)).ToHashSet(), StepOutcomeWrite.StepColumns.ToHashSet());
+        Assert.Equal(ModelColumns.Of<WebhookDelivery>(out var webhooks), StepOutcomeWrite.WebhookColumns.Order());
+        Assert.Equal("webhook_deliveries", webhooks);
+        Assert.Subset(ModelColumns.Of<Step>(out var steps).ToHashSet(), StepOutcomeWrite.StepColumns.ToHashSet());
+        Assert.Equal("steps", steps);
     }
 
     [Fact]
@@ -91,13 +90,6 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
         Assert.Equal((PostgresErrorCodes.UniqueViolation, OutboxModelExtensions.InboxTable), (refused.SqlState, refused.TableName));
         Assert.Equal(StepStatus.ActionRequired, await StoredStatusAsync(stepId));
         Assert.Equal([WebhookEvents.StepActionRequired], await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId).Select(w => w.EventType).ToListAsync(Cancel)));
-    }
-
-    private static IOrderedEnumerable<string> Columns(SessionDbContext db, Type type)
-    {
-        var entity = db.Model.FindEntityType(type)!;
-        var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        return entity.GetProperties().Select(p => p.GetColumnName(table)!).Order();
     }
 
     private StepOutcomeWrite Write() => host.Services.GetRequiredService<StepOutcomeWrite>();
