@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Finqware.ServiceDefaults.Outbox;
-using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,20 +29,8 @@ public static class OutboxExtensions
     /// <summary>Queues a command for <paramref name="queue"/> to send when the current unit of work commits.</summary>
     public static void SendOnCommit<T>(this DbContext db, string queue, T message) where T : class => db.Enqueue(message, queue);
 
-    private static void Enqueue<T>(this DbContext db, T message, string? destination) where T : class
-    {
-        var type = typeof(T);
-        db.Set<OutboxMessage>().Add(new OutboxMessage
-        {
-            Id = NewId.NextGuid(),
-            MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
-            Body = JsonSerializer.Serialize(message, MessageJson),
-            Payload = message,
-            Destination = destination,
-            TraceParent = Activity.Current?.Id,
-            CreatedAt = DateTimeOffset.UtcNow,
-        });
-    }
+    private static void Enqueue<T>(this DbContext db, T message, string? destination) where T : class =>
+        db.Set<OutboxMessage>().Add(OutboxMessage.For(message, destination));
 
     /// <summary>
     /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/> inside the current transaction.

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.ServiceDefaults.Outbox;
@@ -25,6 +28,26 @@ public sealed class OutboxMessage
     /// reading <see cref="Body"/> back. Not mapped (EF Core maps public properties only).
     /// </summary>
     internal object? Payload { get; init; }
+
+    /// <summary>
+    /// The row for <paramref name="message"/>: a command for the queue <paramref name="destination"/>, or an event to
+    /// publish when it is null. For a writer beside EF Core, which inserts it (<see cref="OutboxModelExtensions.OutboxColumns"/>)
+    /// and hands it to <see cref="OutboxSignal.Committed"/> once its transaction commits.
+    /// </summary>
+    public static OutboxMessage For<T>(T message, string? destination) where T : class
+    {
+        var type = typeof(T);
+        return new OutboxMessage
+        {
+            Id = NewId.NextGuid(),
+            MessageType = $"{type.FullName}, {type.Assembly.GetName().Name}",
+            Body = JsonSerializer.Serialize(message, Microsoft.Extensions.Hosting.OutboxExtensions.MessageJson),
+            Payload = message,
+            Destination = destination,
+            TraceParent = Activity.Current?.Id,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+    }
 }
 
 /// <summary>Remembers which messages a consumer has already handled, so redeliveries change nothing.</summary>
@@ -41,6 +64,9 @@ public static class OutboxModelExtensions
 {
     public const string OutboxTable = "outbox_messages";
     public const string InboxTable = "inbox_messages";
+
+    /// <summary>The columns of <see cref="OutboxTable"/> (<c>body</c> is jsonb), for writers beside EF Core; a test holds them to the model.</summary>
+    public static readonly string[] OutboxColumns = ["id", "message_type", "body", "destination", "trace_parent", "created_at"];
 
     /// <summary>Adds the outbox and inbox tables to a service's model; call from <c>OnModelCreating</c>.</summary>
     public static ModelBuilder AddOutboxAndInbox(this ModelBuilder modelBuilder)

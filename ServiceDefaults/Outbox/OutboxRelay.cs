@@ -25,8 +25,11 @@ public sealed class OutboxSignal
     /// <summary>Set while a relay runs in this process; otherwise committed messages are left to the table.</summary>
     internal bool RelayRunning { get; set; }
 
-    /// <summary>Messages whose transaction committed, to publish now.</summary>
-    internal void Committed(IReadOnlyList<OutboxMessage> messages)
+    /// <summary>
+    /// Messages whose transaction committed, to publish now. EF Core units of work hand theirs over by themselves
+    /// (<see cref="OutboxCommitInterceptor"/>); a writer beside EF Core calls this after its commit.
+    /// </summary>
+    public void Committed(IReadOnlyList<OutboxMessage> messages)
     {
         if (!RelayRunning)
         {
