@@ -167,6 +167,7 @@ public sealed partial class SessionWorkflow(
 
         var next = nonces.Mint(session.Id, session.ClientId, session.NextSeq + 1);
         var used = new UsedNonce { Identifier = session.CurrentNonceId, SessionId = session.Id, UsedAt = now };
+        var readStatus = session.Status;
         session.CurrentNonceId = next.Identifier;
         session.NextSeq++;
         session.ExpiresAt = next.ExpiresAt;
@@ -180,7 +181,7 @@ public sealed partial class SessionWorkflow(
         // fails on that key and writes nothing.
         try
         {
-            await submits.WriteAsync(session, step, used, command, cancellationToken);
+            await submits.WriteAsync(session, readStatus, step, used, command, cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {

@@ -26,16 +26,19 @@ public sealed class StepSubmitWrite(NpgsqlDataSource dataSource)
 
     private static readonly string StepSql = $"INSERT INTO steps ({string.Join(", ", StepColumns)}) VALUES ($1, $2, $3, $4, $5, $6::jsonb, NULL, NULL, NULL, NULL, $7, $8)";
 
-    private static readonly string SessionSql = $"UPDATE sessions SET {string.Join(", ", SessionColumns.Select((c, i) => $"{c} = ${i + 2}"))} WHERE id = $1";
+    // The status only moves on from the one the submit read: a cancel or an expiry that lands meanwhile stays.
+    private static readonly string SessionSql = "UPDATE sessions SET status = CASE WHEN status = $7 THEN $2 ELSE status END, "
+        + string.Join(", ", SessionColumns.Skip(1).Select((c, i) => $"{c} = ${i + 3}")) + " WHERE id = $1";
 
     private static readonly string OutboxSql = $"INSERT INTO {OutboxModelExtensions.OutboxTable} ({string.Join(", ", OutboxModelExtensions.OutboxColumns)}) VALUES ($1, $2, $3::jsonb, $4, $5, $6)";
 
-    public async Task WriteAsync(Session session, Step step, UsedNonce used, OutboxMessage? command, CancellationToken cancellationToken)
+    /// <summary>Writes the accepted <paramref name="step"/>; <paramref name="readStatus"/> is the session's status as the submit read it.</summary>
+    public async Task WriteAsync(Session session, string readStatus, Step step, UsedNonce used, OutboxMessage? command, CancellationToken cancellationToken)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command(UsedNonceSql, used.Identifier, used.SessionId, used.UsedAt));
         batch.BatchCommands.Add(Command(StepSql, step.Id, step.SessionId, step.Number, step.Name, step.Status, step.Data.RootElement.GetRawText(), step.CreatedAt, step.UpdatedAt));
-        batch.BatchCommands.Add(Command(SessionSql, session.Id, session.Status, session.UpdatedAt, session.ExpiresAt, session.NextSeq, session.CurrentNonceId));
+        batch.BatchCommands.Add(Command(SessionSql, session.Id, session.Status, session.UpdatedAt, session.ExpiresAt, session.NextSeq, session.CurrentNonceId, readStatus));
         if (command is not null)
         {
             batch.BatchCommands.Add(Command(OutboxSql, command.Id, command.MessageType, command.Body, Nullable(command.Destination), Nullable(command.TraceParent), command.CreatedAt));
