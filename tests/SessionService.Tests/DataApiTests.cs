@@ -298,13 +298,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
     private async Task<(TestTenant Tenant, string ConnectionId, JsonElement Result)> ConsentAsync()
     {
         var tenant = await host.NewTenantAsync("http://127.0.0.1:9/hook", TestBank.Skill);
-        var (opened, session) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill = TestBank.Skill });
-        Assert.True(opened == 201, session.ToString());
-        var sessionId = session.GetProperty("session_id").GetGuid();
-        var (submitted, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill = TestBank.Skill, step = "consent", data = new { user = "user_good" } });
-        Assert.True(submitted == 202, step.ToString());
-        var stepId = step.GetProperty("step_id").GetGuid();
+        var (sessionId, stepId) = await host.SubmitConsentAsync(tenant, TestBank.Skill);
         for (var i = 0; i < 10; i++)
         {
             var (_, read) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}?wait=10", auth: Token(tenant));

@@ -240,6 +240,18 @@ public sealed class SessionHost : IAsyncDisposable
         return ((int)response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
 
+    /// <summary>Opens a session of <paramref name="skill"/> and submits its consent step (user_good); returns both ids.</summary>
+    public async Task<(Guid SessionId, Guid StepId)> SubmitConsentAsync(TestTenant tenant, string skill)
+    {
+        var (opened, session) = await SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill });
+        Assert.True(opened == 201, session.ToString());
+        var sessionId = session.GetProperty("session_id").GetGuid();
+        var (submitted, step) = await SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill, step = "consent", data = new { user = "user_good" } });
+        Assert.True(submitted == 202, step.ToString());
+        return (sessionId, step.GetProperty("step_id").GetGuid());
+    }
+
     public async Task<(int Status, JsonElement Body)> UploadAsync(Guid stepId, string clientId, string nonce, string kind, byte[] content, string fileName = "doc.bin")
     {
         using var form = new MultipartFormDataContent

@@ -102,13 +102,7 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
     {
         var tenant = await host.NewTenantAsync(webhookUrl: "http://127.0.0.1:9/hooks");
         await host.StopConnectorAsync();
-        var (opened, session) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill = TestSkills.Aisp });
-        Assert.True(opened == 201, session.ToString());
-        var sessionId = session.GetProperty("session_id").GetGuid();
-        var (submitted, step) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill = TestSkills.Aisp, step = "consent", data = new { user = "user_good" } });
-        Assert.True(submitted == 202, step.ToString());
-        return (sessionId, step.GetProperty("step_id").GetGuid());
+        return await host.SubmitConsentAsync(tenant, TestSkills.Aisp);
     }
 
     /// <summary>Reads the session as the consumer does and applies <paramref name="outcome"/> to it in memory.</summary>
