@@ -84,6 +84,15 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
             entity.Property(a => a.ContentType).HasMaxLength(64);
             entity.Property(a => a.Sha256).HasMaxLength(64);
             entity.HasIndex(a => a.SessionId);
+            entity.HasOne(a => a.Content).WithOne().HasForeignKey<AttachmentContent>(c => c.Id);
+            entity.Navigation(a => a.Content).IsRequired();
+        });
+        modelBuilder.Entity<AttachmentContent>(entity =>
+        {
+            // The same row as its attachment (table splitting), so reading attachments leaves the bytes in the database.
+            entity.ToTable("attachments");
+            entity.HasKey(c => c.Id);
+            entity.Property(c => c.Bytes).HasColumnName("content");
         });
         modelBuilder.Entity<UsedNonce>(entity =>
         {

@@ -51,14 +51,14 @@ public static class InternalApi
                 $"Connectors send the shared internal key in {KeyHeader} (Connector__InternalKey = InternalApi__Key).");
         }
 
-        var attachment = await db.Attachments.AsNoTracking().FirstOrDefaultAsync(a => a.Id == attachmentId, cancellationToken);
+        var attachment = await db.Attachments.AsNoTracking().Include(a => a.Content).FirstOrDefaultAsync(a => a.Id == attachmentId, cancellationToken);
         if (attachment is null)
         {
             return ApiProblems.Create(404, "ATTACHMENT_NOT_FOUND", "No such attachment.", "Use an attachment_id from the ProcessStep command.");
         }
 
         http.Response.Headers["X-Content-Sha256"] = attachment.Sha256;
-        return TypedResults.File(attachment.Content, attachment.ContentType);
+        return TypedResults.File(attachment.Content!.Bytes, attachment.ContentType);
     }
 
     private static bool IsInternalCaller(HttpContext http, InternalApiOptions options)

@@ -1,6 +1,10 @@
 namespace Finqware.SessionService.Uploads;
 
-/// <summary>A document uploaded for a step; its bytes live in sessiondb.</summary>
+/// <summary>
+/// A document uploaded for a step. Its bytes live in the same sessiondb row but are a separate entity
+/// (<see cref="AttachmentContent"/>, table splitting): sessions load their steps' attachments on every read, submit and
+/// outcome, and a KYC step's three documents are up to 15 MB that only the connector's fetch needs.
+/// </summary>
 public sealed class Attachment
 {
     public required Guid Id { get; init; }
@@ -19,7 +23,16 @@ public sealed class Attachment
     /// <summary>SHA-256 of the content, lowercase hex.</summary>
     public required string Sha256 { get; init; }
 
-    public required byte[] Content { get; init; }
+    /// <summary>The bytes: set when the attachment is added, loaded only when asked for (<c>Include</c>).</summary>
+    public AttachmentContent? Content { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
+}
+
+/// <summary>An attachment's bytes: the <c>content</c> column of its row in <c>attachments</c>.</summary>
+public sealed class AttachmentContent
+{
+    public required Guid Id { get; init; }
+
+    public required byte[] Bytes { get; init; }
 }

@@ -182,16 +182,17 @@ public static partial class UploadsApi
             db.Attachments.Remove(old);
         }
 
+        var id = Guid.CreateVersion7();
         var attachment = new Attachment
         {
-            Id = Guid.CreateVersion7(),
+            Id = id,
             StepId = step.Id,
             SessionId = session.Id,
             Kind = kind,
             ContentType = type,
             Size = bytes.Length,
             Sha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
-            Content = bytes,
+            Content = new AttachmentContent { Id = id, Bytes = bytes },
             CreatedAt = now,
         };
         step.Attachments.Add(attachment);

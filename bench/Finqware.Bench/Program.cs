@@ -15,6 +15,7 @@ using Npgsql;
 // Usage (Release, see bench/README.md): Finqware.Bench.dll [seconds per rate measurement] [round trips] [rounds]
 // Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs)
 // Or: Finqware.Bench.dll --system-soak MINUTES [CLIENTS] (the AppHost's memory with the whole system under load, see SystemSoak.cs).
+// Or: Finqware.Bench.dll --documents [READS] (reads of a session with documents against one without, see DocumentsBench.cs).
 var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (args.FirstOrDefault())
@@ -24,6 +25,9 @@ switch (args.FirstOrDefault())
         return;
     case "--system-soak":
         await SystemSoak.RunAsync(Arg(1, 10), Arg(2, 4), root);
+        return;
+    case "--documents":
+        await DocumentsBench.RunAsync(Arg(1, 300), root);
         return;
 }
 

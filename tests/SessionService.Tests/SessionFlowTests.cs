@@ -1,8 +1,10 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Finqware.Contracts.Sessions;
 using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -17,7 +19,7 @@ using Microsoft.Extensions.Logging;
 namespace Finqware.SessionService.Tests;
 
 /// <summary>The seed's onboarding story against real PostgreSQL, real RabbitMQ and a connector built on the SDK.</summary>
-public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed partial class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
     private SessionHost host = null!;
 
@@ -157,6 +159,68 @@ public sealed class SessionFlowTests(PostgresServerFixture postgres, RabbitMqFix
         var (_, deliveries) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/webhooks", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
         Assert.Equal(4, deliveries.GetProperty("deliveries").GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_document_uploaded_again_replaces_the_first_and_reading_a_session_leaves_document_bytes_in_the_database()
+    {
+        var tenant = await host.NewTenantAsync();
+        var server = SessionHost.Bearer(host.ApiToken(tenant.ClientId));
+        var (sessionId, nonce) = await OpenAsync(tenant);
+        var (_, step1) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps", SeedStep(tenant, nonce));
+        var step1Id = step1.GetProperty("step_id").GetGuid();
+        nonce = step1.GetProperty("nonce").GetString()!;
+
+        // The optional proof of address twice (the second replaces the first), then the required ID document.
+        var (first, second, id) = (SessionHost.Pdf(3000), SessionHost.Png(5000), SessionHost.Pdf(4000));
+        Assert.Equal(201, (await host.UploadAsync(step1Id, tenant.ClientId, nonce, "proof_of_address", first)).Status);
+        Assert.Equal(201, (await host.UploadAsync(step1Id, tenant.ClientId, nonce, "proof_of_address", second)).Status);
+        Assert.Equal(201, (await host.UploadAsync(step1Id, tenant.ClientId, nonce, "id_document", id)).Status);
+        var hashes = (await WaitStepAsync(tenant, sessionId, step1Id)).GetProperty("result").GetProperty("attachments");
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(second)), hashes.GetProperty("proof_of_address").GetString());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(id)), hashes.GetProperty("id_document").GetString());
+        var (_, read) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: server);
+        Assert.Equal([("id_document", id.Length), ("proof_of_address", second.Length)],
+            read.GetProperty("steps")[0].GetProperty("attachments").EnumerateArray()
+                .Select(a => (a.GetProperty("kind").GetString(), a.GetProperty("size").GetInt32())).Order());
+
+        // Everything SessionService does for the next step, in one trace: reads of the session (which has two documents
+        // now), the submit, the selfie's upload, the outcome and the long-poll. Each loads the session's attachments, and
+        // only their descriptions: the one statement with bytes is the upload's insert. (The connector fetched the bytes
+        // above, in a trace of its own: the hashes in its result.)
+        var trace = ActivityTraceId.CreateRandom();
+        var statements = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Npgsql",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId == trace && activity.GetTagItem("db.query.text") is string sql)
+                {
+                    statements.Enqueue(sql);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        host.Client.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+        await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: server);
+        var (_, step2) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
+            new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "kyc", data = new { name = "Ana Pop" } });
+        var step2Id = step2.GetProperty("step_id").GetGuid();
+        Assert.Equal(201, (await host.UploadAsync(step2Id, tenant.ClientId, step2.GetProperty("nonce").GetString()!, "selfie", SessionHost.Png())).Status);
+        await WaitStepAsync(tenant, sessionId, step2Id);
+        await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: server);
+
+        var onAttachments = statements.Where(sql => sql.Contains("attachments", StringComparison.Ordinal)).ToList();
+        Assert.True(onAttachments.Count >= 4, string.Join("\n", statements));
+        var withBytes = Assert.Single(onAttachments, sql => ContentColumn().IsMatch(sql));
+        Assert.StartsWith("INSERT INTO attachments", withBytes, StringComparison.Ordinal);
+        Assert.Equal(2, await host.QueryAsync(db => db.Attachments.CountAsync(a => a.StepId == step1Id)));
+    }
+
+    // A statement that reads or writes an attachment's bytes (not content_type).
+    [GeneratedRegex(@"\bcontent\b")]
+    private static partial Regex ContentColumn();
 
     [Fact]
     public async Task Replayed_forged_expired_and_other_session_nonces_are_refused_with_their_codes()

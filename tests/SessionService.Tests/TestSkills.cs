@@ -40,7 +40,11 @@ public static class TestSkills
                     {"type":"object","properties":{"value":{"type":"string","pattern":"^[0-9]+$"},"currency":{"type":"string","enum":["EUR","RON"]},"period":{"type":"string"}},
                      "required":["value","currency","period"],"additionalProperties":false,"examples":[{"value":"100000","currency":"EUR","period":"12"}]}
                     """),
-                Uploads = [new UploadRequirement { Kind = "id_document", ContentTypes = ["application/pdf", "image/png", "image/jpeg"], MaxBytes = 64 * 1024 }],
+                Uploads =
+                [
+                    new UploadRequirement { Kind = "id_document", ContentTypes = ["application/pdf", "image/png", "image/jpeg"], MaxBytes = 64 * 1024 },
+                    new UploadRequirement { Kind = "proof_of_address", ContentTypes = ["application/pdf", "image/png"], MaxBytes = 64 * 1024, Required = false },
+                ],
             },
             new StepManifest
             {

@@ -792,11 +792,6 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
                     b.Property<string>("ContentType")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -839,6 +834,22 @@ namespace Finqware.SessionService.Infrastructure.Migrations
 
                     b.HasIndex("StepId")
                         .HasDatabaseName("ix_attachments_step_id");
+
+                    b.ToTable("attachments", (string)null);
+                });
+
+            modelBuilder.Entity("Finqware.SessionService.Uploads.AttachmentContent", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.HasKey("Id");
 
                     b.ToTable("attachments", (string)null);
                 });
@@ -959,6 +970,16 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                         .HasConstraintName("fk_attachments_steps_step_id");
                 });
 
+            modelBuilder.Entity("Finqware.SessionService.Uploads.AttachmentContent", b =>
+                {
+                    b.HasOne("Finqware.SessionService.Uploads.Attachment", null)
+                        .WithOne("Content")
+                        .HasForeignKey("Finqware.SessionService.Uploads.AttachmentContent", "Id")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_attachments_attachments_id");
+                });
+
             modelBuilder.Entity("Finqware.SessionService.Sessions.Session", b =>
                 {
                     b.Navigation("Steps");
@@ -967,6 +988,12 @@ namespace Finqware.SessionService.Infrastructure.Migrations
             modelBuilder.Entity("Finqware.SessionService.Steps.Step", b =>
                 {
                     b.Navigation("Attachments");
+                });
+
+            modelBuilder.Entity("Finqware.SessionService.Uploads.Attachment", b =>
+                {
+                    b.Navigation("Content")
+                        .IsRequired();
                 });
 #pragma warning restore 612, 618
         }
