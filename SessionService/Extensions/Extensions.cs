@@ -66,6 +66,7 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<SessionWorkflow>();
         builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddSingleton<StepOutcomeWrite>();
+        builder.Services.AddSingleton<SubmittedSteps>();
         builder.Services.AddSingleton<StepSubmitWrite>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();

@@ -25,6 +25,7 @@ public sealed partial class SessionWorkflow(
     SessionDbContext db,
     SessionInsert inserts,
     StepSubmitWrite submits,
+    SubmittedSteps submitted,
     OutboxSignal outbox,
     TenantAccess access,
     SkillDirectory skills,
@@ -150,7 +151,7 @@ public sealed partial class SessionWorkflow(
             return (null, SessionProblems.SkillUnavailable(session.Skill));
         }
 
-        var now = clock.GetUtcNow();
+        var now = DatabaseTime.Stored(clock.GetUtcNow());
         var requiredUploads = stepManifest.Uploads.Where(u => u.Required).Select(u => u.Kind).ToList();
         var step = new Step
         {
@@ -191,6 +192,7 @@ public sealed partial class SessionWorkflow(
 
         if (command is not null)
         {
+            submitted.Remember(session, step);
             outbox.Committed([command]);
         }
 

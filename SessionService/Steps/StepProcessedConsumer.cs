@@ -16,8 +16,10 @@ namespace Finqware.SessionService.Steps;
 /// twice changes nothing) drop a duplicate, and the inbox, written with the change, drops a redelivered message that
 /// the rules alone would take (an older outcome arriving again after a newer one). The session follows its steps;
 /// webhooks are recorded with the change. Two round trips when it changes something: a read, then one guarded
-/// statement (<see cref="StepOutcomeWrite"/>) that writes everything and commits. A change that lands between the two
-/// (another outcome for the session, a cancel) makes the write refuse; the outcome is then applied again to a fresh read.
+/// statement (<see cref="StepOutcomeWrite"/>) that writes everything and commits; one when this instance sent the step
+/// and still holds the session as it wrote it then (<see cref="SubmittedSteps"/>). A change that lands after the read or
+/// the submit (another outcome for the session, a cancel) makes the write refuse; the outcome is then applied again to a
+/// fresh read.
 /// </summary>
 public sealed partial class StepProcessedConsumer(
     SessionDbContext db,
@@ -25,6 +27,7 @@ public sealed partial class StepProcessedConsumer(
     SkillDirectory skills,
     WebhookOutbox webhooks,
     StepNotifier notifier,
+    SubmittedSteps submitted,
     SessionMetrics metrics,
     TimeProvider clock,
     ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
@@ -38,7 +41,9 @@ public sealed partial class StepProcessedConsumer(
         var cancellationToken = context.CancellationToken;
         for (var attempt = 1; ; attempt++)
         {
-            var session = await LoadQuery(db, message.SessionId, cancellationToken);
+            // First the copy this instance kept when it sent the step, if it did (no read); the write checks it.
+            var copy = attempt == 1 ? submitted.Take(message.SessionId, message.StepId) : null;
+            var session = copy ?? await LoadQuery(db, message.SessionId, cancellationToken);
             var step = session?.Steps.FirstOrDefault(s => s.Id == message.StepId);
             if (session is null || step is null)
             {
@@ -48,12 +53,15 @@ public sealed partial class StepProcessedConsumer(
             }
 
             var seen = StepOutcomeWrite.Seen.Of(session, step);
-            // To the microsecond, as PostgreSQL stores it: long-polls answer from this very step, and its updated_at
-            // must read the same as from the database afterwards.
-            var now = clock.GetUtcNow();
-            now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+            // Long-polls answer from this very step: its updated_at must read the same as from the database afterwards.
+            var now = DatabaseTime.Stored(clock.GetUtcNow());
             if (!step.Apply(message, now))
             {
+                if (copy is not null)
+                {
+                    continue; // Decided on the database's step, not on a copy.
+                }
+
                 LogIgnored(logger, step.Id, message.Outcome, step.Status);
                 await RecordHandledAsync(context, cancellationToken);
                 return;
@@ -87,7 +95,15 @@ public sealed partial class StepProcessedConsumer(
                         throw new InvalidOperationException($"Step {step.Id} kept changing while its outcome was applied ({Attempts} attempts); the message will be retried.");
                     }
 
-                    LogConcurrentChange(logger, step.Id, attempt);
+                    if (copy is null)
+                    {
+                        LogConcurrentChange(logger, step.Id, attempt);
+                    }
+                    else
+                    {
+                        LogStaleCopy(logger, step.Id);
+                    }
+
                     continue;
                 }
             }
@@ -135,6 +151,9 @@ public sealed partial class StepProcessedConsumer(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Step {StepId} changed while its outcome was applied (attempt {Attempt}); applying it again")]
     private static partial void LogConcurrentChange(ILogger logger, Guid stepId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Step {StepId} changed since it was submitted; its outcome is applied to a fresh read")]
+    private static partial void LogStaleCopy(ILogger logger, Guid stepId);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {SessionId}: step {StepId} is {StepStatus}, session {SessionStatus}")]
     private static partial void LogApplied(ILogger logger, Guid sessionId, Guid stepId, string stepStatus, string sessionStatus);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Finqware.Contracts.Sessions;
 using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Infrastructure;
@@ -90,6 +92,92 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
         Assert.Equal((PostgresErrorCodes.UniqueViolation, OutboxModelExtensions.InboxTable), (refused.SqlState, refused.TableName));
         Assert.Equal(StepStatus.ActionRequired, await StoredStatusAsync(stepId));
         Assert.Equal([WebhookEvents.StepActionRequired], await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId).Select(w => w.EventType).ToListAsync(Cancel)));
+    }
+
+    [Fact]
+    public async Task An_outcome_for_a_step_this_instance_sent_is_applied_to_the_session_it_kept_without_reading_it_back()
+    {
+        var (sessionId, stepId) = await SubmittedStepAsync();
+
+        var statements = await ConsumerStatementsAsync(sessionId, stepId);
+
+        // One statement: the guarded write, which found the session and the step as the submit left them.
+        Assert.StartsWith("WITH seen AS", Assert.Single(statements), StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Completed, await StoredStatusAsync(stepId));
+        Assert.Equal(SessionStatus.Completed, await host.QueryAsync(db => db.Sessions.Where(s => s.Id == sessionId).Select(s => s.Status).SingleAsync(Cancel)));
+    }
+
+    [Fact]
+    public async Task A_kept_session_that_changed_since_is_not_trusted_and_the_outcome_is_applied_to_a_fresh_read()
+    {
+        var (sessionId, stepId) = await SubmittedStepAsync();
+        // Another instance changes the session after the submit (an outcome of its own, a cancel).
+        await host.QueryAsync(db => db.Database.ExecuteSqlInterpolatedAsync($"UPDATE sessions SET updated_at = now() WHERE id = {sessionId}", Cancel));
+
+        var statements = await ConsumerStatementsAsync(sessionId, stepId);
+
+        // The write on the kept copy is refused, then the session is read and the write goes through.
+        Assert.Equal(3, statements.Count);
+        Assert.StartsWith("WITH seen AS", statements[0], StringComparison.Ordinal);
+        Assert.StartsWith("SELECT", statements[1], StringComparison.Ordinal);
+        Assert.StartsWith("WITH seen AS", statements[2], StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Completed, await StoredStatusAsync(stepId));
+    }
+
+    /// <summary>Sends a COMPLETED outcome for the step, waits until it is stored, and returns the statements the consumer ran for it, in order.</summary>
+    private async Task<List<string>> ConsumerStatementsAsync(Guid sessionId, Guid stepId)
+    {
+        using var test = new ActivitySource("Finqware.SessionService.Tests.Outcome");
+        var statements = new ConcurrentQueue<string>();
+        var consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ActivityTraceId? trace = null;
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Npgsql" or "MassTransit" || source == test,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity =>
+            {
+                if (activity.TraceId != trace)
+                {
+                    return;
+                }
+
+                if (activity.Source.Name == "Npgsql" && InConsumer(activity) && activity.GetTagItem("db.query.text") is string sql)
+                {
+                    statements.Enqueue(sql.TrimStart());
+                }
+                else if (activity.Source.Name == "MassTransit" && activity.Kind == ActivityKind.Consumer)
+                {
+                    consumed.TrySetResult();
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        using (var root = test.StartActivity("outcome"))
+        {
+            trace = root!.TraceId;
+            await host.PublishAsync(new StepProcessed
+            {
+                SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = StepOutcomes.Completed,
+                Result = System.Text.Json.JsonDocument.Parse("""{"consent_id":"c-1"}""").RootElement, ProcessedAt = DateTimeOffset.UtcNow,
+            }, Guid.NewGuid());
+        }
+
+        await consumed.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        return [.. statements];
+
+        static bool InConsumer(Activity activity)
+        {
+            for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent.Source.Name == "MassTransit" && parent.Kind == ActivityKind.Consumer)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     private StepOutcomeWrite Write() => host.Services.GetRequiredService<StepOutcomeWrite>();
