@@ -92,6 +92,13 @@ internal static class BenchApi
         }
     }
 
+    /// <summary>The nearest-rank percentile of <paramref name="samples"/>.</summary>
+    public static double Percentile(IEnumerable<double> samples, int percentile)
+    {
+        var sorted = samples.Order().ToList();
+        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
     public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     /// <summary>The build configuration of this bench (and so of the services it launches).</summary>

@@ -132,11 +132,7 @@ internal static class DocumentsBench
         }
     }
 
-    private static double P(List<double> samples, int percentile)
-    {
-        var sorted = samples.Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    private static double P(List<double> samples, int percentile) => BenchApi.Percentile(samples, percentile);
 
     private sealed class Session(string id)
     {

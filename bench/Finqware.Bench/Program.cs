@@ -92,11 +92,7 @@ await using (var system = await BenchSystem.StartAsync(root, dashboard: false))
     await File.WriteAllTextAsync(Path.Combine(root, "bench", "last-run.md"), report.ToString());
 }
 
-static double P(List<double> samples, int percentile)
-{
-    var sorted = samples.Order().ToList();
-    return sorted[Math.Clamp((int)Math.Ceiling(percentile / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-}
+static double P(List<double> samples, int percentile) => BenchApi.Percentile(samples, percentile);
 
 static Task<JsonElement> OpenSessionAsync(HttpClient gateway, string clientId, string appKey, bool waitForReplica) =>
     BenchApi.OpenSessionAsync(gateway, clientId, appKey, Skill, waitForReplica);
