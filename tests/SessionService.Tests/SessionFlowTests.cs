@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -187,22 +186,8 @@ public sealed partial class SessionFlowTests(PostgresServerFixture postgres, Rab
         // now), the submit, the selfie's upload, the outcome and the long-poll. Each loads the session's attachments, and
         // only their descriptions: the one statement with bytes is the upload's insert. (The connector fetched the bytes
         // above, in a trace of its own: the hashes in its result.)
-        var trace = ActivityTraceId.CreateRandom();
-        var statements = new ConcurrentQueue<string>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == "Npgsql",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId == trace && activity.GetTagItem("db.query.text") is string sql)
-                {
-                    statements.Enqueue(sql);
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        host.Client.DefaultRequestHeaders.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+        using var statements = new TraceStatements();
+        host.Client.DefaultRequestHeaders.Add("traceparent", statements.TraceParent);
         await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: server);
         var (_, step2) = await host.SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
             new { client_id = tenant.ClientId, nonce, skill = TestSkills.Deposit, step = "kyc", data = new { name = "Ana Pop" } });
@@ -211,8 +196,8 @@ public sealed partial class SessionFlowTests(PostgresServerFixture postgres, Rab
         await WaitStepAsync(tenant, sessionId, step2Id);
         await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}", auth: server);
 
-        var onAttachments = statements.Where(sql => sql.Contains("attachments", StringComparison.Ordinal)).ToList();
-        Assert.True(onAttachments.Count >= 4, string.Join("\n", statements));
+        var onAttachments = statements.All.Where(sql => sql.Contains("attachments", StringComparison.Ordinal)).ToList();
+        Assert.True(onAttachments.Count >= 4, string.Join("\n", statements.All));
         var withBytes = Assert.Single(onAttachments, sql => ContentColumn().IsMatch(sql));
         Assert.StartsWith("INSERT INTO attachments", withBytes, StringComparison.Ordinal);
         Assert.Equal(2, await host.QueryAsync(db => db.Attachments.CountAsync(a => a.StepId == step1Id)));

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Finqware.Contracts.Sessions;
 using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Infrastructure;
@@ -124,38 +122,12 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
         Assert.Equal(StepStatus.Completed, await StoredStatusAsync(stepId));
     }
 
-    /// <summary>Sends a COMPLETED outcome for the step, waits until it is stored, and returns the statements the consumer ran for it, in order.</summary>
-    private async Task<List<string>> ConsumerStatementsAsync(Guid sessionId, Guid stepId)
+    /// <summary>Sends a COMPLETED outcome for the step, waits until it is consumed, and returns the statements the consumer ran for it, in order.</summary>
+    private async Task<IReadOnlyList<string>> ConsumerStatementsAsync(Guid sessionId, Guid stepId)
     {
-        using var test = new ActivitySource("Finqware.SessionService.Tests.Outcome");
-        var statements = new ConcurrentQueue<string>();
-        var consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ActivityTraceId? trace = null;
-        using var listener = new ActivityListener
+        using var statements = new TraceStatements();
+        using (statements.Start())
         {
-            ShouldListenTo = source => source.Name is "Npgsql" or "MassTransit" || source == test,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = activity =>
-            {
-                if (activity.TraceId != trace)
-                {
-                    return;
-                }
-
-                if (activity.Source.Name == "Npgsql" && InConsumer(activity) && activity.GetTagItem("db.query.text") is string sql)
-                {
-                    statements.Enqueue(sql.TrimStart());
-                }
-                else if (activity.Source.Name == "MassTransit" && activity.Kind == ActivityKind.Consumer)
-                {
-                    consumed.TrySetResult();
-                }
-            },
-        };
-        ActivitySource.AddActivityListener(listener);
-        using (var root = test.StartActivity("outcome"))
-        {
-            trace = root!.TraceId;
             await host.PublishAsync(new StepProcessed
             {
                 SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = StepOutcomes.Completed,
@@ -163,21 +135,8 @@ public sealed class StepOutcomeWriteTests(PostgresServerFixture postgres, Rabbit
             }, Guid.NewGuid());
         }
 
-        await consumed.Task.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
-        return [.. statements];
-
-        static bool InConsumer(Activity activity)
-        {
-            for (var parent = activity.Parent; parent is not null; parent = parent.Parent)
-            {
-                if (parent.Source.Name == "MassTransit" && parent.Kind == ActivityKind.Consumer)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
+        await statements.Consumed.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
+        return statements.InConsumers;
     }
 
     private StepOutcomeWrite Write() => host.Services.GetRequiredService<StepOutcomeWrite>();
