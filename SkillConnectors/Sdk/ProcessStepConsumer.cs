@@ -17,9 +17,9 @@ public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger le
                 (var entry, step) = await runner.RunAsync(command, context.CancellationToken);
                 return entry;
             },
-            (processed, fresh) => fresh
+            (processed, withEvents) => withEvents
                 ? StepRunner.PublishAsync(step!, processed, context, context.CancellationToken)
-                : context.Publish(processed, context.CancellationToken),
+                : context.Publish(processed!, context.CancellationToken),
             context.CancellationToken);
 
         if (ran && outcome.Outcome == StepOutcomes.Failed)

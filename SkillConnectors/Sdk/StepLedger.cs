@@ -12,8 +12,12 @@ namespace Finqware.SkillConnectors.Sdk;
 /// A step is run inside a transaction that first inserts its id: a concurrent copy blocks on that row until the first
 /// finishes, then finds the stored outcome and publishes it again instead of running the handler (SessionService
 /// applies outcomes idempotently by step id). A process that dies mid-step rolls its row back, so the copy the broker
-/// redelivers runs the step again: nothing is lost. Outcomes and data events are published before the row commits, so
-/// they go out at least once.
+/// redelivers runs the step again: nothing is lost. Data events are published before the row commits, and so is a
+/// finished step's outcome (COMPLETED, FAILED: SessionService applies it while the row is stored). The outcome of a
+/// step that waits for the outside (ACTION_REQUIRED, PENDING_VERIFICATION) is published after the commit, because
+/// whoever acts on it (the user on the bank's page, a verification's callback) updates this row and must find it; a
+/// process that dies between the commit and that publish leaves the command unacknowledged, and its redelivery
+/// publishes the stored outcome. Either way every outcome goes out at least once.
 /// </para>
 /// </summary>
 public sealed class StepLedger(NpgsqlDataSource dataSource)
@@ -47,12 +51,14 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Runs <paramref name="handle"/> unless the step already ran; returns the outcome (stored or new) and whether
-    /// the handler ran. <paramref name="publish"/> is called with the outcome before the row commits.
+    /// the handler ran. <paramref name="publish"/> gets an outcome to publish (null for none) and whether to publish the
+    /// run's data events with it: for a step run now, the events and a finished outcome before the row commits, an
+    /// outcome that waits for the outside after; for a step that ran before, its stored outcome.
     /// </summary>
     public async Task<(StepProcessed Outcome, bool Ran)> RunOnceAsync(
         ProcessStep command,
         Func<Task<LedgerEntry>> handle,
-        Func<StepProcessed, bool, Task> publish,
+        Func<StepProcessed?, bool, Task> publish,
         CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -75,10 +81,15 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
         }
 
         var entry = await handle();
-        // Published first, so SessionService starts applying the outcome while the row is stored and committed.
-        await publish(entry.Outcome, true);
+        var finished = entry.Outcome.Outcome is StepOutcomes.Completed or StepOutcomes.Failed;
+        await publish(finished ? entry.Outcome : null, true);
         await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        if (!finished)
+        {
+            await publish(entry.Outcome, false);
+        }
+
         return (entry.Outcome, true);
     }
 

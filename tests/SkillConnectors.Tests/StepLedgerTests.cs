@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Finqware.Contracts.Sessions;
+using Finqware.SkillConnectors.Sdk;
+using Finqware.Testing;
+using Npgsql;
+
+namespace Finqware.SkillConnectors.Tests;
+
+/// <summary>
+/// When the ledger publishes a step's outcome against when it commits the step's row, on real PostgreSQL: a finished
+/// outcome goes out before the commit (SessionService applies it meanwhile), an outcome that waits for the outside goes
+/// out after it, so whoever acts on it (the user on the bank's page) finds the step stored.
+/// </summary>
+public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
+{
+    private NpgsqlDataSource dataSource = null!;
+
+    private CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("ledger"));
+        await new StepLedger(dataSource).EnsureCreatedAsync(Cancel);
+    }
+
+    public async ValueTask DisposeAsync() => await dataSource.DisposeAsync();
+
+    [Theory]
+    [InlineData(StepOutcomes.ActionRequired, true)]
+    [InlineData(StepOutcomes.PendingVerification, true)]
+    [InlineData(StepOutcomes.Completed, false)]
+    [InlineData(StepOutcomes.Failed, false)]
+    public async Task An_outcome_that_waits_for_the_outside_is_published_once_its_step_is_stored_and_a_finished_one_before(string outcome, bool storedFirst)
+    {
+        var command = Command();
+        var published = new List<(string? Outcome, bool WithEvents, string? Stored)>();
+
+        var (result, ran) = await new StepLedger(dataSource).RunOnceAsync(
+            command,
+            () => Task.FromResult(new LedgerEntry(Processed(command, outcome))),
+            async (processed, withEvents) => published.Add((processed?.Outcome, withEvents, await StoredOutcomeAsync(command.StepId))),
+            Cancel);
+
+        Assert.True(ran);
+        Assert.Equal(outcome, result.Outcome);
+        // The run's data events always go before the commit; the outcome with them when finished, after it when not.
+        Assert.Equal(
+            storedFirst ? [(null, true, null), (outcome, false, outcome)] : [(outcome, true, null)],
+            published);
+        Assert.Equal(outcome, await StoredOutcomeAsync(command.StepId));
+    }
+
+    [Fact]
+    public async Task A_step_that_ran_before_publishes_its_stored_outcome_without_running_again()
+    {
+        var command = Command();
+        var ledger = new StepLedger(dataSource);
+        await ledger.RunOnceAsync(command, () => Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.ActionRequired))), (_, _) => Task.CompletedTask, Cancel);
+        var published = new List<(string? Outcome, bool WithEvents)>();
+
+        var (result, ran) = await ledger.RunOnceAsync(
+            command,
+            () => throw new InvalidOperationException("The handler must not run twice."),
+            (processed, withEvents) => { published.Add((processed?.Outcome, withEvents)); return Task.CompletedTask; },
+            Cancel);
+
+        Assert.False(ran);
+        Assert.Equal(StepOutcomes.ActionRequired, result.Outcome);
+        Assert.Equal([(StepOutcomes.ActionRequired, false)], published);
+    }
+
+    /// <summary>The outcome stored for the step as another connection sees it (null while its row is not committed).</summary>
+    private async Task<string?> StoredOutcomeAsync(Guid stepId)
+    {
+        await using var read = dataSource.CreateCommand("SELECT outcome ->> 'outcome' FROM processed_steps WHERE step_id = $1");
+        read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = stepId });
+        return await read.ExecuteScalarAsync(Cancel) as string;
+    }
+
+    private static ProcessStep Command() => new()
+    {
+        SessionId = Guid.NewGuid(), StepId = Guid.NewGuid(), ClientId = "fqc_test", Skill = "test_sbx_#1.0", Step = "sca", StepNumber = 1,
+        Data = JsonDocument.Parse("{}").RootElement.Clone(),
+    };
+
+    private static StepProcessed Processed(ProcessStep command, string outcome) => new()
+    {
+        SessionId = command.SessionId, StepId = command.StepId, Skill = command.Skill, Step = command.Step, Outcome = outcome,
+        ProcessedAt = DateTimeOffset.UtcNow,
+    };
+}
