@@ -158,6 +158,7 @@ public sealed class DatabaseResource(string name, PostgresResource server) : Res
 public sealed class RabbitMqResource(string name, string? externalConnectionString) : Resource(name, "rabbitmq")
 {
     private LocalRabbitMq? local;
+    private HostContext? context;
 
     public bool IsExternal => externalConnectionString is not null;
 
@@ -177,6 +178,7 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
 
     public override async Task StartAsync(HostContext context, CancellationToken cancellationToken)
     {
+        this.context = context;
         var watch = Stopwatch.StartNew();
         State = ResourceState.Starting;
         StartedAt = DateTimeOffset.UtcNow;
@@ -186,10 +188,7 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
             {
                 context.Say($"starting {Name} (RabbitMQ, about 7 s)…");
                 local = new LocalRabbitMq(Path.Combine(context.Options.StateDirectory, Name), Ports.Free(), Ports.Free(), Logs.Append);
-                await local.StartAsync(cancellationToken);
-                Pid = local.Process!.Pid;
-                context.Pids.Record(Name, local.Process.ProcessGroup);
-                context.Pids.Record(Name + "-epmd", local.EpmdProcess!.ProcessGroup);
+                await StartLocalAsync(local, context, cancellationToken);
             }
 
             MarkReady();
@@ -208,10 +207,49 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
         {
             State = ResourceState.Stopping;
             await local.StopAsync();
+            context?.Pids.Forget(Name);
+            context?.Pids.Forget(Name + "-epmd");
         }
 
         State = ResourceState.Stopped;
         Health = ResourceHealth.Unknown;
+        Pid = null;
+    }
+
+    /// <summary>
+    /// Starts the local node again after <see cref="StopAsync"/>, as a broker restart would: the same ports, the same
+    /// data (its durable queues and the persistent messages in them). The services reconnect by themselves.
+    /// </summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        if (local is null || context is null)
+        {
+            throw new InvalidOperationException($"{Name} is not a local node started by this host: an external broker is restarted by its operators.");
+        }
+
+        State = ResourceState.Starting;
+        StartedAt = DateTimeOffset.UtcNow;
+        RestartCount++;
+        ResetReady();
+        try
+        {
+            await StartLocalAsync(local, context, cancellationToken);
+            MarkReady();
+            context.Say($"{Name} started again (restart #{RestartCount})");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            MarkFailed(ex);
+            throw;
+        }
+    }
+
+    private async Task StartLocalAsync(LocalRabbitMq node, HostContext host, CancellationToken cancellationToken)
+    {
+        await node.StartAsync(cancellationToken);
+        Pid = node.Process!.Pid;
+        host.Pids.Record(Name, node.Process.ProcessGroup);
+        host.Pids.Record(Name + "-epmd", node.EpmdProcess!.ProcessGroup);
     }
 
     public override async Task CheckHealthAsync(CancellationToken cancellationToken)
