@@ -55,6 +55,16 @@ public sealed class ConnectorOptions
     /// <summary>A follow-up that throws is tried again after this long.</summary>
     public TimeSpan FollowUpRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A step's handler ran but the broker did not take what it published (a broker restart, a dropped connection): the
+    /// SDK publishes it again, with backoff, this long while it holds the step's claim, before it gives the step up
+    /// (rolls its claim back, so the broker's redelivery runs the handler again).
+    /// </summary>
+    public TimeSpan PublishRetryFor { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long handlers in flight may go on after the connector starts shutting down before their token is cancelled.</summary>
+    public TimeSpan StepStopGrace { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Shared with SessionService to read attachments.</summary>
     public string? InternalKey { get; set; }
 

@@ -66,6 +66,7 @@ public sealed class ConnectorHost
         Builder.Services.AddHostedService<StepLedgerInitializer>();
         Builder.Services.AddSingleton<ConnectorTelemetry>();
         Builder.Services.AddSingleton<StepRunner>();
+        Builder.Services.AddSingleton<StepCancellation>();
         Builder.Services.AddSingleton<IStepUpdates, StepUpdates>();
         Builder.Services.AddHostedService<FollowUpRunner>();
         Builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: StepLedger.ConnectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);

@@ -4,23 +4,26 @@ using MassTransit;
 namespace Finqware.SkillConnectors.Sdk;
 
 /// <summary>Receives the steps of every skill this connector serves and runs each one's handler once.</summary>
-public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger ledger, ILogger<ProcessStepConsumer> logger) : IConsumer<ProcessStep>
+public sealed partial class ProcessStepConsumer(StepRunner runner, StepLedger ledger, StepCancellation cancellation, ILogger<ProcessStepConsumer> logger)
+    : IConsumer<ProcessStep>
 {
     public async Task Consume(ConsumeContext<ProcessStep> context)
     {
         var command = context.Message;
+        // Not context.CancellationToken: it is cancelled when the broker connection drops (StepCancellation).
+        var cancellationToken = cancellation.Token;
         StepContext? step = null;
         var (outcome, ran) = await ledger.RunOnceAsync(
             command,
             async () =>
             {
-                (var entry, step) = await runner.RunAsync(command, context.CancellationToken);
+                (var entry, step) = await runner.RunAsync(command, cancellationToken);
                 return entry;
             },
             (processed, withEvents) => withEvents
-                ? StepRunner.PublishAsync(step!, processed, context, context.CancellationToken)
-                : context.Publish(processed!, context.CancellationToken),
-            context.CancellationToken);
+                ? StepRunner.PublishAsync(step!, processed, context, cancellationToken)
+                : context.Publish(processed!, cancellationToken),
+            cancellationToken);
 
         if (ran && outcome.Outcome == StepOutcomes.Failed)
         {

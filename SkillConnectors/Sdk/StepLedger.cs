@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Finqware.SkillConnectors.Sdk;
@@ -17,10 +18,12 @@ namespace Finqware.SkillConnectors.Sdk;
 /// step that waits for the outside (ACTION_REQUIRED, PENDING_VERIFICATION) is published after the commit, because
 /// whoever acts on it (the user on the bank's page, a verification's callback) updates this row and must find it; a
 /// process that dies between the commit and that publish leaves the command unacknowledged, and its redelivery
-/// publishes the stored outcome. Either way every outcome goes out at least once.
+/// publishes the stored outcome. Either way every outcome goes out at least once. A publish the broker refuses before
+/// the commit (a broker restart, a dropped connection) is tried again while the claim is held rather than rolled back:
+/// the handler ran, and its redelivered copy must not run it again.
 /// </para>
 /// </summary>
-public sealed class StepLedger(NpgsqlDataSource dataSource)
+public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<StepLedger>? logger = null)
 {
     public const string ConnectionName = "connectordb";
 
@@ -82,7 +85,7 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
 
         var entry = await handle();
         var finished = entry.Outcome.Outcome is StepOutcomes.Completed or StepOutcomes.Failed;
-        await publish(finished ? entry.Outcome : null, true);
+        await PublishHoldingClaimAsync(() => publish(finished ? entry.Outcome : null, true), command, cancellationToken);
         await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (!finished)
@@ -92,6 +95,41 @@ public sealed class StepLedger(NpgsqlDataSource dataSource)
 
         return (entry.Outcome, true);
     }
+
+    /// <summary>
+    /// Publishes what a handler's run produced while this transaction holds the step's claim. The handler ran, so what it
+    /// did (a payment, say) is done: a publish the broker does not take (a broker restart, a dropped connection) is tried
+    /// again, with backoff, for <see cref="ConnectorOptions.PublishRetryFor"/>, rather than rolled back, which would let
+    /// the broker's redelivery run the handler a second time. A copy redelivered meanwhile waits on the claim, then
+    /// publishes the stored outcome. Past that time, or on shutdown, the step is given up: the claim rolls back.
+    /// </summary>
+    private async Task PublishHoldingClaimAsync(Func<Task> publish, ProcessStep command, CancellationToken cancellationToken)
+    {
+        var retryFor = options?.Value.PublishRetryFor ?? new ConnectorOptions().PublishRetryFor;
+        var giveUp = System.Diagnostics.Stopwatch.StartNew();
+        var delay = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await publish();
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && giveUp.Elapsed + delay < retryFor)
+            {
+                if (logger is not null)
+                {
+                    LogPublishRetry(logger, command.Skill, command.Step, command.StepId, attempt, delay, ex.Message);
+                }
+
+                await Task.Delay(delay, cancellationToken);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Skill}/{Step} {StepId} ran, but publishing its outcome failed (attempt {Attempt}): trying again in {Delay} while holding its claim. {Reason}")]
+    private static partial void LogPublishRetry(ILogger logger, string skill, string step, Guid stepId, int attempt, TimeSpan delay, string reason);
 
     /// <summary>
     /// Takes one step whose follow-up is due (skipping those another instance holds), lets <paramref name="run"/> decide

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
 using Finqware.Testing;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Finqware.SkillConnectors.Tests;
@@ -9,7 +10,8 @@ namespace Finqware.SkillConnectors.Tests;
 /// <summary>
 /// When the ledger publishes a step's outcome against when it commits the step's row, on real PostgreSQL: a finished
 /// outcome goes out before the commit (SessionService applies it meanwhile), an outcome that waits for the outside goes
-/// out after it, so whoever acts on it (the user on the bank's page) finds the step stored.
+/// out after it, so whoever acts on it (the user on the bank's page) finds the step stored; a publish the broker refuses
+/// is tried again while the step's claim is held, so the handler does not run twice.
 /// </summary>
 public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
 {
@@ -67,6 +69,62 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
         Assert.False(ran);
         Assert.Equal(StepOutcomes.ActionRequired, result.Outcome);
         Assert.Equal([(StepOutcomes.ActionRequired, false)], published);
+    }
+
+    [Fact]
+    public async Task An_outcome_the_broker_refuses_is_published_again_while_the_claim_is_held_and_the_handler_runs_once()
+    {
+        var command = Command();
+        var (runs, attempts) = (0, new List<string?>());
+
+        var (result, ran) = await new StepLedger(dataSource).RunOnceAsync(
+            command,
+            () =>
+            {
+                runs++;
+                return Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed)));
+            },
+            async (processed, withEvents) =>
+            {
+                // What another connection sees at each attempt: the claim is held, nothing is committed yet.
+                attempts.Add(await StoredOutcomeAsync(command.StepId));
+                if (attempts.Count < 3)
+                {
+                    throw new InvalidOperationException("The broker is unreachable.");
+                }
+            },
+            Cancel);
+
+        Assert.True(ran);
+        Assert.Equal(1, runs);
+        Assert.Equal([null, null, null], attempts);
+        Assert.Equal(StepOutcomes.Completed, result.Outcome);
+        Assert.Equal(StepOutcomes.Completed, await StoredOutcomeAsync(command.StepId));
+    }
+
+    [Fact]
+    public async Task A_step_whose_outcome_the_broker_never_takes_is_given_up_so_its_redelivery_runs_it_again()
+    {
+        var command = Command();
+        var ledger = new StepLedger(dataSource, Options.Create(new ConnectorOptions { PublishRetryFor = TimeSpan.FromSeconds(1) }));
+        var attempts = 0;
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RunOnceAsync(
+            command,
+            () => Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed))),
+            (_, _) =>
+            {
+                attempts++;
+                throw new InvalidOperationException("The broker is unreachable.");
+            },
+            Cancel));
+
+        Assert.Equal("The broker is unreachable.", refused.Message);
+        Assert.True(attempts > 1, $"{attempts} attempt(s)");
+        Assert.Null(await StoredOutcomeAsync(command.StepId));
+        var (_, ran) = await ledger.RunOnceAsync(
+            command, () => Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed))), (_, _) => Task.CompletedTask, Cancel);
+        Assert.True(ran);
     }
 
     /// <summary>The outcome stored for the step as another connection sees it (null while its row is not committed).</summary>
