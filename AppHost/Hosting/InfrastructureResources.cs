@@ -11,6 +11,7 @@ namespace Finqware.AppHost.Hosting;
 public sealed class PostgresResource(string name, string? externalConnectionString, Action<DatabaseResource> declare) : Resource(name, "postgres")
 {
     private LocalPostgres? local;
+    private HostContext? context;
 
     public List<DatabaseResource> Databases { get; } = [];
 
@@ -38,6 +39,7 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
 
     public override async Task StartAsync(HostContext context, CancellationToken cancellationToken)
     {
+        this.context = context;
         var watch = Stopwatch.StartNew();
         State = ResourceState.Starting;
         StartedAt = DateTimeOffset.UtcNow;
@@ -51,9 +53,7 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
                     Ports.Free(),
                     context.Options.FastInfrastructure,
                     Logs.Append);
-                await local.StartAsync(cancellationToken);
-                Pid = local.Process!.Pid;
-                context.Pids.Record(Name, local.Process.ProcessGroup);
+                await StartLocalAsync(local, context, cancellationToken);
                 Logs.Append($"data directory: {local.DataDirectory}", false);
             }
             else
@@ -78,10 +78,33 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
         {
             State = ResourceState.Stopping;
             await local.StopAsync();
+            context?.Pids.Forget(Name);
         }
 
         State = ResourceState.Stopped;
         Health = ResourceHealth.Unknown;
+        Pid = null;
+    }
+
+    /// <summary>
+    /// Starts the local server again after <see cref="StopAsync"/>, as a database restart would: the same port, the same
+    /// data. The services' connection pools reconnect by themselves.
+    /// </summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken)
+    {
+        if (local is null || context is null)
+        {
+            throw new InvalidOperationException($"{Name} is not a local server started by this host: an external server is restarted by its operators.");
+        }
+
+        await RestartWithAsync(context, () => StartLocalAsync(local, context, cancellationToken));
+    }
+
+    private async Task StartLocalAsync(LocalPostgres server, HostContext host, CancellationToken cancellationToken)
+    {
+        await server.StartAsync(cancellationToken);
+        Pid = server.Process!.Pid;
+        host.Pids.Record(Name, server.Process.ProcessGroup);
     }
 
     public override async Task CheckHealthAsync(CancellationToken cancellationToken)
@@ -227,21 +250,7 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
             throw new InvalidOperationException($"{Name} is not a local node started by this host: an external broker is restarted by its operators.");
         }
 
-        State = ResourceState.Starting;
-        StartedAt = DateTimeOffset.UtcNow;
-        RestartCount++;
-        ResetReady();
-        try
-        {
-            await StartLocalAsync(local, context, cancellationToken);
-            MarkReady();
-            context.Say($"{Name} started again (restart #{RestartCount})");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            MarkFailed(ex);
-            throw;
-        }
+        await RestartWithAsync(context, () => StartLocalAsync(local, context, cancellationToken));
     }
 
     private async Task StartLocalAsync(LocalRabbitMq node, HostContext host, CancellationToken cancellationToken)

@@ -99,6 +99,28 @@ public abstract class Resource(string name, string type)
         }
     }
 
+    /// <summary>
+    /// Starts a stopped resource again through <paramref name="start"/>: counted as a restart, ready (or failed) again after.
+    /// </summary>
+    protected async Task RestartWithAsync(HostContext context, Func<Task> start)
+    {
+        State = ResourceState.Starting;
+        StartedAt = DateTimeOffset.UtcNow;
+        RestartCount++;
+        ResetReady();
+        try
+        {
+            await start();
+            MarkReady();
+            context.Say($"{Name} started again (restart #{RestartCount})");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            MarkFailed(ex);
+            throw;
+        }
+    }
+
     protected static string Elapsed(Stopwatch watch) => $"{watch.Elapsed.TotalSeconds:0.0} s";
 }
 
