@@ -1,3 +1,4 @@
+using Finqware.ServiceDefaults.Data;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,11 +9,15 @@ public static class MessagingExtensions
 {
     public const string ConnectionName = "messaging";
 
+    /// <summary>Tries of a message that failed because a dependency was away (<see cref="TransientFailure"/>).</summary>
+    public const int TransientRetryLimit = 25;
+
     /// <summary>
     /// MassTransit over RabbitMQ from <c>ConnectionStrings:messaging</c> (<c>amqp://user:pass@host:port/vhost</c>),
     /// kebab-case endpoint names prefixed with <paramref name="service"/> (two services consuming the same event each
     /// get their own queue, e.g. <c>catalog-skill-heartbeat</c> and <c>sessions-skill-heartbeat</c>), retries before a
-    /// message goes to its <c>_error</c> queue (nothing is acked on failure), and the bus's readiness health check.
+    /// message goes to its <c>_error</c> queue (nothing is acked on failure; a dependency that is away is waited for,
+    /// see <see cref="TransientFailure"/>), and the bus's readiness health check.
     /// <paramref name="configure"/> adds consumers.
     /// </summary>
     public static IHostApplicationBuilder AddMessaging(
@@ -44,9 +49,18 @@ public static class MessagingExtensions
                     // Named after the resource, so the dashboard can tell which service consumes which queue.
                     host.ConnectionName(connectionName);
                 });
+                // A dependency away for now (the database restarting or failing over): the message is kept and tried
+                // again for about ten minutes. On its _error queue it would leave its step unfinished until someone
+                // moved it back. Other failures get a few quick retries inside this one, then the _error queue.
+                rabbit.UseMessageRetry(retry =>
+                {
+                    retry.Handle<Exception>(TransientFailure.Is);
+                    retry.Exponential(TransientRetryLimit, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1));
+                });
                 rabbit.UseMessageRetry(retry =>
                 {
                     retry.Ignore<PermanentMessageException>();
+                    retry.Ignore<Exception>(TransientFailure.Is);
                     retry.Exponential(5, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400));
                 });
                 configureBus?.Invoke(context, rabbit);

@@ -112,6 +112,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                     : "Send a JSON object as documented at /docs, with Content-Type: application/json."),
             BadHttpRequestException bad => FromBadRequest(bad, httpContext.Request),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
+            _ when Finqware.ServiceDefaults.Data.TransientFailure.Is(exception) => Unavailable(httpContext),
             _ => Problem(
                 StatusCodes.Status500InternalServerError,
                 ProblemCodes.InternalError,
@@ -125,7 +126,11 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             return true;
         }
 
-        if (problem.Status >= 500)
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else if (problem.Status >= 500)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -154,6 +159,18 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
             "The request could not be read.", "Check the path, query and body against the API reference at /docs."),
     };
 
+    /// <summary>A dependency is away for now (TransientFailure): 503, and when to try again.</summary>
+    private static ProblemDetails Unavailable(HttpContext httpContext)
+    {
+        httpContext.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ServiceUnavailable,
+            "The service cannot reach its database right now.",
+            $"Retry after the number of seconds in Retry-After ({UnavailableRetryAfterSeconds}). A change this request asked for may have been made: " +
+            "read the resource before sending it again. GET /health shows what is down.");
+    }
+
+    private const int UnavailableRetryAfterSeconds = 5;
+
     private static ProblemDetails Problem(int status, string code, string title, string detail)
     {
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
@@ -163,6 +180,9 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A dependency is unavailable on {Method} {Path}: answered 503")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected unreadable request ({Status}) on {Method} {Path}")]
     private static partial void LogBadRequest(ILogger logger, int status, string method, string path);

@@ -56,11 +56,11 @@ public sealed class ConnectorOptions
     public TimeSpan FollowUpRetryAfter { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A step's handler ran but the broker did not take what it published (a broker restart, a dropped connection): the
-    /// SDK publishes it again, with backoff, this long while it holds the step's claim, before it gives the step up
-    /// (rolls its claim back, so the broker's redelivery runs the handler again).
+    /// A step's handler ran, but the broker did not take what it published, or the database did not store its outcome (a
+    /// restart, a dropped connection): the SDK tries again, with backoff, this long before it gives the step up (so the
+    /// broker's redelivery runs the handler again).
     /// </summary>
-    public TimeSpan PublishRetryFor { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan OutcomeRetryFor { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>How long handlers in flight may go on after the connector starts shutting down before their token is cancelled.</summary>
     public TimeSpan StepStopGrace { get; set; } = TimeSpan.FromSeconds(15);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Data;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -86,8 +87,11 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
         var entry = await handle();
         var finished = entry.Outcome.Outcome is StepOutcomes.Completed or StepOutcomes.Failed;
         await PublishHoldingClaimAsync(() => publish(finished ? entry.Outcome : null, true), command, cancellationToken);
-        await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (!await TrySaveAsync(connection, transaction, command, entry, cancellationToken))
+        {
+            await StoreAgainAsync(command, entry, cancellationToken);
+        }
+
         if (!finished)
         {
             await publish(entry.Outcome, false);
@@ -99,27 +103,37 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
     /// <summary>
     /// Publishes what a handler's run produced while this transaction holds the step's claim. The handler ran, so what it
     /// did (a payment, say) is done: a publish the broker does not take (a broker restart, a dropped connection) is tried
-    /// again, with backoff, for <see cref="ConnectorOptions.PublishRetryFor"/>, rather than rolled back, which would let
+    /// again, with backoff, for <see cref="ConnectorOptions.OutcomeRetryFor"/>, rather than rolled back, which would let
     /// the broker's redelivery run the handler a second time. A copy redelivered meanwhile waits on the claim, then
     /// publishes the stored outcome. Past that time, or on shutdown, the step is given up: the claim rolls back.
     /// </summary>
-    private async Task PublishHoldingClaimAsync(Func<Task> publish, ProcessStep command, CancellationToken cancellationToken)
+    private Task PublishHoldingClaimAsync(Func<Task> publish, ProcessStep command, CancellationToken cancellationToken) =>
+        RetryAfterRunAsync(
+            publish,
+            (attempt, delay, reason) => LogPublishRetry(logger!, command.Skill, command.Step, command.StepId, attempt, delay, reason),
+            cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> until it succeeds, with backoff from 100 ms to 5 s, for
+    /// <see cref="ConnectorOptions.OutcomeRetryFor"/>; then, or on shutdown, its exception is thrown.
+    /// </summary>
+    private async Task RetryAfterRunAsync(Func<Task> operation, Action<int, TimeSpan, string> log, CancellationToken cancellationToken)
     {
-        var retryFor = options?.Value.PublishRetryFor ?? new ConnectorOptions().PublishRetryFor;
+        var retryFor = options?.Value.OutcomeRetryFor ?? new ConnectorOptions().OutcomeRetryFor;
         var giveUp = System.Diagnostics.Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(100);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await publish();
+                await operation();
                 return;
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && giveUp.Elapsed + delay < retryFor)
             {
                 if (logger is not null)
                 {
-                    LogPublishRetry(logger, command.Skill, command.Step, command.StepId, attempt, delay, ex.Message);
+                    log(attempt, delay, ex.Message);
                 }
 
                 await Task.Delay(delay, cancellationToken);
@@ -127,6 +141,54 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
             }
         }
     }
+
+    /// <summary>Stores the run's outcome and commits the claim; false when the database went away meanwhile.</summary>
+    private static async Task<bool> TrySaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProcessStep command, LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await SaveAsync(connection, transaction, command.StepId, entry, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (TransientFailure.Is(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The handler ran but its row could not be stored: the database went away, and the claim with its connection. The
+    /// outcome is stored from a new connection once the database answers again (tried for
+    /// <see cref="ConnectorOptions.OutcomeRetryFor"/>), rather than the step given up, which would let the redelivered
+    /// command run the handler a second time. A row found there already (the commit did land) is kept.
+    /// </summary>
+    private async Task StoreAgainAsync(ProcessStep command, LedgerEntry entry, CancellationToken cancellationToken)
+    {
+        await RetryAfterRunAsync(
+            async () =>
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+                await using var store = new NpgsqlCommand(
+                    """
+                    INSERT INTO processed_steps (step_id, skill, step, outcome, command, follow_up_at, follow_up_state)
+                    VALUES (@id, @skill, @step, @outcome::jsonb, @command::jsonb, @at, @state::jsonb) ON CONFLICT (step_id) DO NOTHING
+                    """, connection);
+                store.Parameters.AddWithValue("id", command.StepId);
+                store.Parameters.AddWithValue("skill", command.Skill);
+                store.Parameters.AddWithValue("step", command.Step);
+                store.Parameters.AddWithValue("outcome", JsonSerializer.Serialize(entry.Outcome, Json));
+                store.Parameters.AddWithValue("command", JsonSerializer.Serialize(command, Json));
+                store.Parameters.AddWithValue("at", entry.FollowUpAt is { } at ? at : DBNull.Value);
+                store.Parameters.AddWithValue("state", entry.FollowUpState is { } state ? state.GetRawText() : DBNull.Value);
+                await store.ExecuteNonQueryAsync(cancellationToken);
+            },
+            (attempt, delay, reason) => LogStoreRetry(logger!, command.Skill, command.Step, command.StepId, attempt, delay, reason),
+            cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Skill}/{Step} {StepId} ran, but storing its outcome failed (attempt {Attempt}): trying again in {Delay} from a new connection. {Reason}")]
+    private static partial void LogStoreRetry(ILogger logger, string skill, string step, Guid stepId, int attempt, TimeSpan delay, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Step {Skill}/{Step} {StepId} ran, but publishing its outcome failed (attempt {Attempt}): trying again in {Delay} while holding its claim. {Reason}")]
     private static partial void LogPublishRetry(ILogger logger, string skill, string step, Guid stepId, int attempt, TimeSpan delay, string reason);

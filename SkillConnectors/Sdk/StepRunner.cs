@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Data;
 using MassTransit;
 
 namespace Finqware.SkillConnectors.Sdk;
@@ -214,6 +215,7 @@ public sealed partial class FollowUpRunner(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            var wait = options.Value.FollowUpPollInterval;
             try
             {
                 // A follow-up under way finishes even when the connector is stopping (CancellationToken.None); only the
@@ -223,6 +225,12 @@ public sealed partial class FollowUpRunner(
                 {
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException && TransientFailure.Is(ex))
+            {
+                // The database is away (a restart, a failover): nothing was taken. Look again later, not every poll.
+                LogDatabaseAway(logger, options.Value.FollowUpRetryAfter, ex.Message);
+                wait = options.Value.FollowUpRetryAfter;
+            }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The follow-up's row rolled back: it stays due and is tried again at the next poll.
@@ -231,7 +239,7 @@ public sealed partial class FollowUpRunner(
 
             try
             {
-                await Task.Delay(options.Value.FollowUpPollInterval, clock, stoppingToken);
+                await Task.Delay(wait, clock, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -239,6 +247,9 @@ public sealed partial class FollowUpRunner(
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Follow-ups wait for the connector's database, looking again in {Wait}: {Reason}")]
+    private static partial void LogDatabaseAway(ILogger logger, TimeSpan wait, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A follow-up failed; it stays due and is tried again")]
     private static partial void LogFailed(ILogger logger, Exception exception);

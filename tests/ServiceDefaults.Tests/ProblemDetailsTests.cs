@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Finqware.ServiceDefaults.Data;
 using Finqware.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Finqware.ServiceDefaults.Tests;
 
@@ -32,6 +34,17 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         app.MapPost("/echo", (EchoRequest request) => TypedResults.Ok(request));
         app.MapGet("/boom", string () => throw new InvalidOperationException("secret connection string Password=hunter2"));
         app.MapGet("/teapot", () => ApiProblems.Create(418, "I_AM_A_TEAPOT", "Short and stout.", "Brew coffee elsewhere."));
+        // A database that is not there: a port nothing listens on (bound, then released).
+        var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var closedPort = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+        app.MapGet("/database-away", async () =>
+        {
+            await using var connection = new NpgsqlConnection($"Host=127.0.0.1;Port={closedPort};Username=x;Password=secret-password;Timeout=3");
+            await connection.OpenAsync();
+            return "unreachable";
+        });
         await app.StartAsync(TestContext.Current.CancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         client = new HttpClient { BaseAddress = new Uri(address) };
@@ -110,6 +123,40 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal("Ana", body.GetProperty("display_name").GetString());
+    }
+
+    [Fact]
+    public async Task An_unreachable_database_is_a_503_problem_that_says_when_to_retry_and_leaks_nothing()
+    {
+        var response = await client.GetAsync("/database-away", TestContext.Current.CancellationToken);
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable, ProblemCodes.ServiceUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
+        Assert.Contains("Retry-After", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var text = problem.GetRawText();
+        Assert.DoesNotContain("secret-password", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Npgsql", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_failure_that_is_not_a_dependency_away_stays_a_500()
+    {
+        var response = await client.GetAsync("/boom", TestContext.Current.CancellationToken);
+
+        await AssertProblemAsync(response, HttpStatusCode.InternalServerError, ProblemCodes.InternalError);
+        Assert.Null(response.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public void Transient_failures_are_told_apart_from_errors_that_can_never_succeed()
+    {
+        var refused = new NpgsqlException("Failed to connect", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+        Assert.True(TransientFailure.Is(refused));
+        Assert.True(TransientFailure.Is(new Microsoft.EntityFrameworkCore.DbUpdateException("Saving failed.", refused)));
+        Assert.True(TransientFailure.Is(new AggregateException(new InvalidOperationException("first"), new TimeoutException())));
+        Assert.False(TransientFailure.Is(new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation)));
+        Assert.False(TransientFailure.Is(new Microsoft.EntityFrameworkCore.DbUpdateException("Saving failed.", new PostgresException("null value", "ERROR", "ERROR", PostgresErrorCodes.NotNullViolation))));
+        Assert.False(TransientFailure.Is(new InvalidOperationException("a bug")));
     }
 
     [Fact]

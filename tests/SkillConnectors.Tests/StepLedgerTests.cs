@@ -106,7 +106,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
     public async Task A_step_whose_outcome_the_broker_never_takes_is_given_up_so_its_redelivery_runs_it_again()
     {
         var command = Command();
-        var ledger = new StepLedger(dataSource, Options.Create(new ConnectorOptions { PublishRetryFor = TimeSpan.FromSeconds(1) }));
+        var ledger = new StepLedger(dataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
         var attempts = 0;
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RunOnceAsync(
