@@ -2,7 +2,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.SessionService.Tests;
 using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
@@ -16,10 +15,7 @@ public sealed class ConnectorShutdownTests(SystemFixture system)
 {
     private const string Skill = "e2e_stop_sbx_#1.0";
 
-    private static readonly SkillManifest Manifest = TestSkills.AispManifest with
-    {
-        SkillId = Skill, Provider = "e2e", DisplayName = "Held step (connector shutdown)", Description = "One step the test releases.",
-    };
+    private static readonly SkillManifest Manifest = HeldStepFlow.Manifest(Skill, "Held step (connector shutdown)");
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 

@@ -1,12 +1,9 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Skills;
-using Finqware.SessionService.Tests;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -17,45 +14,30 @@ namespace Finqware.EndToEnd.Tests;
 /// ended on an <c>_error</c> queue (consumers wait for the database instead).
 /// </summary>
 /// <remarks>
-/// It stops the PostgreSQL server of a second system of its own (<see cref="SystemFixture.StartAnotherAsync"/>), which
-/// holds every service's database and the connector's ledger; in the shared collection so that no other class runs its
-/// flows while that system boots and works.
+/// It stops the PostgreSQL server of a second system of its own (<see cref="HeldStepFlow"/>), which holds every
+/// service's database and the connector's ledger; in the shared collection so that no other class runs its flows while
+/// that system boots and works.
 /// </remarks>
 [Collection(SharedSystem.Name)]
 public sealed class DatabaseRestartTests
 {
-    private const string Skill = "e2e_dbdown_sbx_#1.0";
     private const int PerPhase = 2;
 
-    private static readonly SkillManifest Manifest = TestSkills.AispManifest with
-    {
-        SkillId = Skill, Provider = "e2e", DisplayName = "Held step (database restart)", Description = "One step the test releases.",
-    };
+    private static readonly SkillManifest Manifest = HeldStepFlow.Manifest("e2e_dbdown_sbx_#1.0", "Held step (database restart)");
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Steps_in_hand_when_the_database_stops_complete_once_after_it_restarts_and_requests_meanwhile_get_503()
     {
-        await using var system = await SystemFixture.StartAnotherAsync(["gateway"]);
-        await using var connector = await TestConnector.StartAsync(system, host => host.AddSkill(Manifest).HandleStep<HeldStepHandler>("consent"));
-        await TestConnector.WaitUntilAvailableAsync(system.Gateway, Skill);
-        var received = new ConcurrentQueue<(string Signature, string Body)>();
-        await using var receiver = await WebhookReceiver.StartAsync(received);
-        var tenant = await GatewayTenant.CreateAsync(system.Gateway, [Skill], receiver.Url);
-        using var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
-        server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
-        var sessions = new List<JsonElement>();
-        for (var i = 0; i < 2 * PerPhase; i++)
-        {
-            sessions.Add(await tenant.OpenSessionAsync(system.Gateway, Skill));
-        }
+        await using var flow = await HeldStepFlow.StartAsync(Manifest, Cancel);
+        var sessions = await flow.OpenSessionsAsync(2 * PerPhase);
 
         // Before: the connector holds two steps.
         var steps = new List<(Guid Session, Guid Step)>();
         foreach (var session in sessions.Take(PerPhase))
         {
-            steps.Add(await SubmitAsync(system.Gateway, tenant, session));
+            steps.Add(await flow.SubmitAsync(session));
         }
 
         foreach (var (_, step) in steps)
@@ -65,7 +47,7 @@ public sealed class DatabaseRestartTests
 
         // The database stops. The held handlers finish; their outcomes reach SessionService, which cannot store them yet,
         // and the connector cannot store them either: both keep them and try again.
-        var postgres = (PostgresResource)system.Host["postgres"];
+        var postgres = (PostgresResource)flow.System.Host["postgres"];
         await postgres.StopAsync();
         Assert.Equal(ResourceState.Stopped, postgres.State);
         foreach (var (_, step) in steps)
@@ -75,18 +57,17 @@ public sealed class DatabaseRestartTests
 
         // Meanwhile every request is a 503 problem that says when to try again: a submit, a read, an open.
         var waiting = sessions[PerPhase];
-        var waitingId = waiting.GetProperty("session_id").GetGuid();
-        using (var submit = await PostStepAsync(system.Gateway, tenant, waiting))
+        using (var submit = await flow.PostStepAsync(waiting))
         {
             await AssertUnavailableAsync(submit);
         }
 
-        using (var read = await server.GetAsync($"/sessions/{waitingId}", Cancel))
+        using (var read = await flow.Server.GetAsync($"/sessions/{waiting.GetProperty("session_id").GetGuid()}", Cancel))
         {
             await AssertUnavailableAsync(read);
         }
 
-        using (var open = await system.Gateway.PostAsJsonAsync("/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill = Skill }, Cancel))
+        using (var open = await flow.System.Gateway.PostAsJsonAsync("/sessions", new { client_id = flow.Tenant.ClientId, client_app_key = flow.Tenant.AppKey, skill = flow.Skill }, Cancel))
         {
             await AssertUnavailableAsync(open);
         }
@@ -98,35 +79,13 @@ public sealed class DatabaseRestartTests
         // After: the client app sends the refused step again, and one more.
         foreach (var session in sessions.Skip(PerPhase))
         {
-            var accepted = await SubmitAsync(system.Gateway, tenant, session);
+            var accepted = await flow.SubmitAsync(session);
             HeldStepHandler.Release(accepted.Step);
             steps.Add(accepted);
         }
 
-        foreach (var (sessionId, stepId) in steps)
-        {
-            var step = await EventuallyAsync(async () =>
-            {
-                using var response = await server.GetAsync($"/sessions/{sessionId}/steps/{stepId}?wait=10", Cancel);
-                var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-                return response.IsSuccessStatusCode && body.GetProperty("status").GetString() == "COMPLETED" ? body : (JsonElement?)null;
-            });
-            Assert.Equal("consent", step.GetProperty("result").GetProperty("step").GetString());
-            var session = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}", Cancel);
-            Assert.Equal("COMPLETED", session.GetProperty("status").GetString());
-        }
-
-        Assert.All(steps, s => Assert.Equal(1, HeldStepHandler.Runs(s.Step)));
-        await EventuallyAsync(async () => received.Count >= 2 * steps.Count ? true : (bool?)null);
-        foreach (var (sessionId, _) in steps)
-        {
-            var deliveries = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/webhooks", Cancel);
-            Assert.Equal(["SESSION_COMPLETED", "STEP_COMPLETED"], deliveries.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("type").GetString()).Order());
-        }
-
-        await Task.Delay(TimeSpan.FromSeconds(2), Cancel);
-        Assert.Equal(2 * steps.Count, received.Count);
-        Assert.Empty(await DeadLettersAsync(system));
+        await flow.AssertEachCompletedOnceAsync(steps);
+        Assert.Empty(await DeadLettersAsync(flow));
     }
 
     private async Task AssertUnavailableAsync(HttpResponseMessage response)
@@ -139,9 +98,9 @@ public sealed class DatabaseRestartTests
     }
 
     /// <summary>The queues of the system's broker whose name ends in <c>_error</c> and that hold messages.</summary>
-    private async Task<List<string>> DeadLettersAsync(SystemFixture system)
+    private async Task<List<string>> DeadLettersAsync(HeldStepFlow flow)
     {
-        var broker = (RabbitMqResource)system.Host["messaging"];
+        var broker = (RabbitMqResource)flow.System.Host["messaging"];
         using var management = new HttpClient { BaseAddress = new Uri(broker.ManagementUrl!) };
         management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
         var queues = await management.GetFromJsonAsync<JsonElement>("/api/queues", Cancel);
@@ -149,45 +108,5 @@ public sealed class DatabaseRestartTests
             .Where(q => q.GetProperty("name").GetString()!.EndsWith("_error", StringComparison.Ordinal) && q.TryGetProperty("messages", out var n) && n.GetInt64() > 0)
             .Select(q => q.GetProperty("name").GetString()!)
             .ToList();
-    }
-
-    private Task<HttpResponseMessage> PostStepAsync(HttpClient gateway, GatewayTenant tenant, JsonElement session) =>
-        gateway.PostAsJsonAsync($"/sessions/{session.GetProperty("session_id").GetGuid()}/steps", new
-        {
-            client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill = Skill, step = "consent", data = new { user = "user_good" },
-        }, Cancel);
-
-    /// <summary>Submits the session's first step, as a client app would: again after a 503 (the database or the skill away).</summary>
-    private async Task<(Guid Session, Guid Step)> SubmitAsync(HttpClient gateway, GatewayTenant tenant, JsonElement session)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            using var response = await PostStepAsync(gateway, tenant, session);
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-            if (response.StatusCode == HttpStatusCode.Accepted)
-            {
-                return (session.GetProperty("session_id").GetGuid(), body.GetProperty("step_id").GetGuid());
-            }
-
-            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline, $"POST …/steps answered {(int)response.StatusCode}: {body}");
-            await Task.Delay(500, Cancel);
-        }
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe) where T : struct
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            await Task.Delay(250);
-        }
-
-        throw new TimeoutException("The condition did not hold within 90 s.");
     }
 }

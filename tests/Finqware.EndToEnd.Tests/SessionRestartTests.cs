@@ -23,10 +23,7 @@ public sealed class SessionRestartTests(SystemFixture system)
 {
     private const string Skill = "e2e_hold_sbx_#1.0";
 
-    private static readonly SkillManifest Manifest = TestSkills.AispManifest with
-    {
-        SkillId = Skill, Provider = "e2e", DisplayName = "Held step (end-to-end tests)", Description = "One step the test releases.",
-    };
+    private static readonly SkillManifest Manifest = HeldStepFlow.Manifest(Skill, "Held step (end-to-end tests)");
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
