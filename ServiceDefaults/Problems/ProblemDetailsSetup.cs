@@ -164,7 +164,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
     {
         httpContext.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ServiceUnavailable,
-            "The service cannot reach its database right now.",
+            "The service cannot reach a dependency (its database) right now.",
             $"Retry after the number of seconds in Retry-After ({UnavailableRetryAfterSeconds}). A change this request asked for may have been made: " +
             "read the resource before sending it again. GET /health shows what is down.");
     }

@@ -19,9 +19,10 @@ namespace Finqware.SkillConnectors.Sdk;
 /// step that waits for the outside (ACTION_REQUIRED, PENDING_VERIFICATION) is published after the commit, because
 /// whoever acts on it (the user on the bank's page, a verification's callback) updates this row and must find it; a
 /// process that dies between the commit and that publish leaves the command unacknowledged, and its redelivery
-/// publishes the stored outcome. Either way every outcome goes out at least once. A publish the broker refuses before
-/// the commit (a broker restart, a dropped connection) is tried again while the claim is held rather than rolled back:
-/// the handler ran, and its redelivered copy must not run it again.
+/// publishes the stored outcome. Either way every outcome goes out at least once. Once the handler has run, it must not
+/// run again for a redelivered copy: a publish the broker refuses (a broker restart, a dropped connection) is tried
+/// again while the claim is held, and an outcome the database could not store (the claim lost with its connection) is
+/// stored from a new connection once the database answers, rather than rolled back.
 /// </para>
 /// </summary>
 public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<StepLedger>? logger = null)
