@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Data;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Finqware.SkillConnectors.Sdk;
@@ -57,12 +59,15 @@ public sealed record ConnectionRefresh
 /// <c>RequestId</c> and publishes its answer (a redelivered request publishes the stored answer again).
 /// </summary>
 public sealed partial class RefreshConnectionConsumer(
-    SkillRegistry registry, IServiceProvider services, ConnectionRequestLedger ledger, TimeProvider clock, ILogger<RefreshConnectionConsumer> logger)
+    SkillRegistry registry, IServiceProvider services, ConnectionRequestLedger ledger, StepCancellation cancellation, TimeProvider clock,
+    ILogger<RefreshConnectionConsumer> logger)
     : IConsumer<RefreshConnection>
 {
     public async Task Consume(ConsumeContext<RefreshConnection> context)
     {
         var request = context.Message;
+        // Not context.CancellationToken: it is cancelled when the broker connection drops (StepCancellation).
+        var cancellationToken = cancellation.Token;
         var ran = await ledger.RunOnceAsync(
             request.RequestId,
             "refresh",
@@ -75,11 +80,11 @@ public sealed partial class RefreshConnectionConsumer(
 
                 await using var scope = services.CreateAsyncScope();
                 var handler = (IConnectionHandler)ActivatorUtilities.CreateInstance(scope.ServiceProvider, handlerType);
-                var refresh = await handler.RefreshAsync(request, context.CancellationToken);
+                var refresh = await handler.RefreshAsync(request, cancellationToken);
                 return refresh.ToEvent(request, clock.GetUtcNow());
             },
-            answer => context.Publish(answer, answer.GetType(), context.CancellationToken),
-            context.CancellationToken);
+            answer => context.Publish(answer, answer.GetType(), cancellationToken),
+            cancellationToken);
         LogRefresh(logger, request.ConnectionId, request.RequestId, ran ? "answered" : "answered again (duplicate request)");
     }
 
@@ -89,12 +94,14 @@ public sealed partial class RefreshConnectionConsumer(
 
 /// <summary>Receives RevokeConnection on the skill queues: runs the skill's <see cref="IConnectionHandler.RevokeAsync"/> once per <c>RequestId</c>.</summary>
 public sealed partial class RevokeConnectionConsumer(
-    SkillRegistry registry, IServiceProvider services, ConnectionRequestLedger ledger, ILogger<RevokeConnectionConsumer> logger)
+    SkillRegistry registry, IServiceProvider services, ConnectionRequestLedger ledger, StepCancellation cancellation, ILogger<RevokeConnectionConsumer> logger)
     : IConsumer<RevokeConnection>
 {
     public async Task Consume(ConsumeContext<RevokeConnection> context)
     {
         var request = context.Message;
+        // Not context.CancellationToken: it is cancelled when the broker connection drops (StepCancellation).
+        var cancellationToken = cancellation.Token;
         var ran = await ledger.RunOnceAsync(
             request.RequestId,
             "revoke",
@@ -104,13 +111,13 @@ public sealed partial class RevokeConnectionConsumer(
                 {
                     await using var scope = services.CreateAsyncScope();
                     var handler = (IConnectionHandler)ActivatorUtilities.CreateInstance(scope.ServiceProvider, handlerType);
-                    await handler.RevokeAsync(request, context.CancellationToken);
+                    await handler.RevokeAsync(request, cancellationToken);
                 }
 
                 return null;
             },
             _ => Task.CompletedTask,
-            context.CancellationToken);
+            cancellationToken);
         LogRevoke(logger, request.ConnectionId, request.RequestId, ran ? "revoked" : "already handled");
     }
 
@@ -120,10 +127,16 @@ public sealed partial class RevokeConnectionConsumer(
 
 /// <summary>
 /// The connection requests a connector has answered, in its own database (table <c>connection_requests</c>), so a
-/// redelivered refresh or revoke is not run twice. Like the step ledger: the row is claimed in a transaction, the
-/// handler runs, its answer is published and stored, then the row commits; a crash rolls it back for the redelivery.
+/// redelivered refresh or revoke is not run twice. Like the step ledger: the row is claimed in a transaction (a
+/// concurrent copy waits on it, then publishes the stored answer), the handler runs, its answer is published and
+/// stored, then the row commits; a process that dies mid-request rolls it back for the redelivery. Once the handler has
+/// run, it is not run again: a publish the broker refuses is tried again while the claim is held, and a request the
+/// database could not store is stored from a new connection once it answers (both for
+/// <see cref="ConnectorOptions.OutcomeRetryFor"/>). A refresh run twice would count twice against the user's unattended
+/// reads at the bank (four a day under PSD2).
 /// </summary>
-public sealed class ConnectionRequestLedger(NpgsqlDataSource dataSource)
+public sealed partial class ConnectionRequestLedger(
+    NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<ConnectionRequestLedger>? logger = null)
 {
     public async Task<bool> RunOnceAsync(
         Guid requestId, string kind, Func<Task<object?>> handle, Func<object, Task> publish, CancellationToken cancellationToken)
@@ -156,19 +169,83 @@ public sealed class ConnectionRequestLedger(NpgsqlDataSource dataSource)
         }
 
         var answer = await handle();
+        var retryFor = options?.Value.OutcomeRetryFor ?? new ConnectorOptions().OutcomeRetryFor;
         if (answer is not null)
         {
-            await using var save = new NpgsqlCommand("UPDATE connection_requests SET answer_type = @type, answer = @answer::jsonb WHERE request_id = @id", connection, transaction);
-            save.Parameters.AddWithValue("id", requestId);
-            save.Parameters.AddWithValue("type", answer.GetType().Name);
-            save.Parameters.AddWithValue("answer", JsonSerializer.Serialize(answer, answer.GetType(), Json));
-            await save.ExecuteNonQueryAsync(cancellationToken);
-            await publish(answer);
+            await AfterRun.RetryAsync(
+                () => publish(answer),
+                retryFor,
+                logger is null ? null : (attempt, delay, reason) => LogPublishRetry(logger, kind, requestId, attempt, delay, reason),
+                cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
+        if (!await TrySaveAsync(connection, transaction, requestId, answer, cancellationToken))
+        {
+            await AfterRun.RetryAsync(
+                () => StoreAgainAsync(requestId, kind, answer, cancellationToken),
+                retryFor,
+                logger is null ? null : (attempt, delay, reason) => LogStoreRetry(logger, kind, requestId, attempt, delay, reason),
+                cancellationToken);
+        }
+
         return true;
     }
+
+    /// <summary>Stores the answer (if any) and commits the claim; false when the database went away meanwhile.</summary>
+    private static async Task<bool> TrySaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid requestId, object? answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (answer is not null)
+            {
+                await using var save = new NpgsqlCommand("UPDATE connection_requests SET answer_type = @type, answer = @answer::jsonb WHERE request_id = @id", connection, transaction);
+                AddAnswer(save, requestId, answer);
+                await save.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (TransientFailure.Is(ex) && !cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The handler ran but its claim was lost with its connection: the request is stored from a new one (a row found there already is kept).</summary>
+    private async Task StoreAgainAsync(Guid requestId, string kind, object? answer, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var store = new NpgsqlCommand(
+            "INSERT INTO connection_requests (request_id, kind, answer_type, answer) VALUES (@id, @kind, @type, @answer::jsonb) ON CONFLICT (request_id) DO NOTHING",
+            connection);
+        store.Parameters.AddWithValue("kind", kind);
+        if (answer is null)
+        {
+            store.Parameters.AddWithValue("id", requestId);
+            store.Parameters.AddWithValue("type", DBNull.Value);
+            store.Parameters.AddWithValue("answer", DBNull.Value);
+        }
+        else
+        {
+            AddAnswer(store, requestId, answer);
+        }
+
+        await store.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static void AddAnswer(NpgsqlCommand command, Guid requestId, object answer)
+    {
+        command.Parameters.AddWithValue("id", requestId);
+        command.Parameters.AddWithValue("type", answer.GetType().Name);
+        command.Parameters.AddWithValue("answer", JsonSerializer.Serialize(answer, answer.GetType(), Json));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Kind} {RequestId} ran, but publishing its answer failed (attempt {Attempt}): trying again in {Delay} while holding its claim. {Reason}")]
+    private static partial void LogPublishRetry(ILogger logger, string kind, Guid requestId, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Kind} {RequestId} ran, but storing it failed (attempt {Attempt}): trying again in {Delay} from a new connection. {Reason}")]
+    private static partial void LogStoreRetry(ILogger logger, string kind, Guid requestId, int attempt, TimeSpan delay, string reason);
 
     private static readonly Type[] AnswerTypes = [typeof(ConnectionDataSynced), typeof(ConnectionRefreshFailed)];
 

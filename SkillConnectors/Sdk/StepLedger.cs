@@ -114,34 +114,8 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
             (attempt, delay, reason) => LogPublishRetry(logger!, command.Skill, command.Step, command.StepId, attempt, delay, reason),
             cancellationToken);
 
-    /// <summary>
-    /// Runs <paramref name="operation"/> until it succeeds, with backoff from 100 ms to 5 s, for
-    /// <see cref="ConnectorOptions.OutcomeRetryFor"/>; then, or on shutdown, its exception is thrown.
-    /// </summary>
-    private async Task RetryAfterRunAsync(Func<Task> operation, Action<int, TimeSpan, string> log, CancellationToken cancellationToken)
-    {
-        var retryFor = options?.Value.OutcomeRetryFor ?? new ConnectorOptions().OutcomeRetryFor;
-        var giveUp = System.Diagnostics.Stopwatch.StartNew();
-        var delay = TimeSpan.FromMilliseconds(100);
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await operation();
-                return;
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && giveUp.Elapsed + delay < retryFor)
-            {
-                if (logger is not null)
-                {
-                    log(attempt, delay, ex.Message);
-                }
-
-                await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
-            }
-        }
-    }
+    private Task RetryAfterRunAsync(Func<Task> operation, Action<int, TimeSpan, string> log, CancellationToken cancellationToken) =>
+        AfterRun.RetryAsync(operation, options?.Value.OutcomeRetryFor ?? new ConnectorOptions().OutcomeRetryFor, logger is null ? null : log, cancellationToken);
 
     /// <summary>Stores the run's outcome and commits the claim; false when the database went away meanwhile.</summary>
     private static async Task<bool> TrySaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ProcessStep command, LedgerEntry entry, CancellationToken cancellationToken)

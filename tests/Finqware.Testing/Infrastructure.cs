@@ -206,6 +206,33 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         return body.TryGetProperty("messages", out var messages) ? messages.GetInt32() : 0;
     }
 
+    /// <summary>
+    /// Closes, as the broker would on a network failure, the connections of <paramref name="vhostUri"/> whose client-given
+    /// name <paramref name="close"/> picks (null for none given); returns how many it closed.
+    /// </summary>
+    public async Task<int> CloseConnectionsAsync(string vhostUri, Func<string?, bool> close)
+    {
+        var vhost = Uri.UnescapeDataString(new Uri(vhostUri).AbsolutePath.Trim('/'));
+        var connections = await management!.GetFromJsonAsync<System.Text.Json.JsonElement>($"api/vhosts/{Uri.EscapeDataString(vhost)}/connections");
+        var closed = 0;
+        foreach (var connection in connections.EnumerateArray())
+        {
+            var given = connection.TryGetProperty("client_properties", out var properties) && properties.TryGetProperty("connection_name", out var name)
+                ? name.GetString()
+                : null;
+            if (close(given))
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Delete, $"api/connections/{Uri.EscapeDataString(connection.GetProperty("name").GetString()!)}");
+                request.Headers.Add("X-Reason", "closed by a test");
+                using var response = await management!.SendAsync(request);
+                response.EnsureSuccessStatusCode();
+                closed++;
+            }
+        }
+
+        return closed;
+    }
+
     public async ValueTask DisposeAsync()
     {
         management?.Dispose();

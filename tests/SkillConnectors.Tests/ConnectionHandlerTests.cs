@@ -21,11 +21,14 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 {
     private const string Skill = "test_connections_sbx_#1.0";
     private const string Bare = "test_bare_sbx_#1.0";
+    private const string AnswersConnection = "test-answers";
     private string broker = null!;
     private string database = null!;
     private IBusControl bus = null!;
     private readonly ConcurrentQueue<object> answers = new();
     private readonly ConcurrentQueue<StepProcessed> outcomes = new();
+
+    private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
@@ -34,7 +37,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         var address = BrokerAddress.Parse(broker);
         bus = Bus.Factory.CreateUsingRabbitMq(r =>
         {
-            r.Host(address.Host, address.Port, address.VirtualHost, h =>
+            r.Host(address.Host, address.Port, address.VirtualHost, AnswersConnection, h =>
             {
                 h.Username(address.Username);
                 h.Password(address.Password);
@@ -83,6 +86,46 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         Assert.Equal((after.RequestId, "con_1", "CONSENT_REVOKED_AT_BANK"), (failed.RequestId, failed.ConnectionId, failed.Code));
         await Task.Delay(300);
         Assert.Equal(1, bank.Revokes);
+    }
+
+    [Theory]
+    [InlineData("refresh")]
+    [InlineData("revoke")]
+    public async Task A_request_in_hand_when_the_broker_connection_drops_reaches_the_bank_once(string kind)
+    {
+        await using var connector = await StartConnectorAsync();
+        var bank = connector.Services.GetRequiredService<FakeBank>();
+        var hold = bank.Hold();
+        var refresh = Refresh("con_held");
+        var revoke = new RevokeConnection { RequestId = Guid.NewGuid(), ConnectionId = "con_held", ClientId = "fqc_test", Skill = Skill, RequestedAt = DateTimeOffset.UtcNow };
+        await (kind == "refresh" ? SendAsync(refresh) : SendAsync(revoke));
+        await hold.Entered.WaitAsync(TimeSpan.FromSeconds(15), Cancel);
+
+        // The broker drops the connector's connection while the bank call is in hand: MassTransit cancels the message's
+        // token, and the broker will redeliver the unacknowledged request. The management API lists a connection some
+        // seconds after it opened. Half a second later, the bank answers.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (await rabbit.CloseConnectionsAsync(broker, name => name != AnswersConnection) == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The management API listed no connection of the connector within 15 s.");
+            await Task.Delay(200, Cancel);
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Cancel);
+        hold.Release();
+
+        // The first copy finishes, and the broker's redelivered copy is consumed too.
+        var requestId = kind == "refresh" ? refresh.RequestId : revoke.RequestId;
+        var consumed = connector.Services.GetRequiredService<ConsumedRequests>();
+        await EventuallyAsync(() => consumed.Count(requestId) >= 2, TimeSpan.FromSeconds(45));
+
+        Assert.Equal(1, kind == "refresh" ? bank.Refreshes : bank.Revokes);
+        if (kind == "refresh")
+        {
+            // Answered by the run and again by the redelivered copy, from the stored answer; SessionService applies
+            // both as one (by request id).
+            await EventuallyAsync(() => answers.OfType<ConnectionDataSynced>().Count(a => a.ConnectionId == "con_held") >= 2);
+        }
     }
 
     [Fact]
@@ -139,12 +182,12 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         await endpoint.Send(message);
     }
 
-    private static async Task EventuallyAsync(Func<bool> condition)
+    private static async Task EventuallyAsync(Func<bool> condition, TimeSpan? within = null)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 15 s.");
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {(within ?? TimeSpan.FromSeconds(15)).TotalSeconds} s.");
             await Task.Delay(50);
         }
     }
@@ -160,6 +203,8 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
             "--Logging:LogLevel:Default=Warning",
         ]);
         connector.Services.AddSingleton<FakeBank>();
+        connector.Services.AddSingleton<ConsumedRequests>();
+        connector.Services.AddConsumeObserver(services => services.GetRequiredService<ConsumedRequests>());
         connector.AddSkill(Manifest(Skill)).HandleStep<LaterHandler>("consent").HandleConnections<FakeConnections>();
         connector.AddSkill(Manifest(Bare)).HandleStep<LaterHandler>("consent");
         var app = connector.Build();
@@ -200,17 +245,82 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 
         public ConcurrentDictionary<string, bool> Revoked { get; } = new();
 
-        public void CountRefresh() => Interlocked.Increment(ref refreshes);
+        /// <summary>Set by <see cref="Hold"/>: each call waits at the bank until the test releases it.</summary>
+        public HeldCalls? Held { get; private set; }
 
-        public void CountRevoke() => Interlocked.Increment(ref revokes);
+        public HeldCalls Hold() => Held = new HeldCalls();
+
+        public async Task CountRefreshAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref refreshes);
+            await (Held?.WaitAsync(cancellationToken) ?? Task.CompletedTask);
+        }
+
+        public async Task CountRevokeAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref revokes);
+            await (Held?.WaitAsync(cancellationToken) ?? Task.CompletedTask);
+        }
+    }
+
+    /// <summary>How many copies of each connection request the connector consumed, whether its consumer finished or threw.</summary>
+    public sealed class ConsumedRequests : IConsumeObserver
+    {
+        private readonly ConcurrentDictionary<Guid, int> consumed = new();
+
+        public int Count(Guid requestId) => consumed.GetValueOrDefault(requestId);
+
+        public Task PreConsume<T>(ConsumeContext<T> context) where T : class => Task.CompletedTask;
+
+        public Task PostConsume<T>(ConsumeContext<T> context) where T : class => Record(context.Message);
+
+        public Task ConsumeFault<T>(ConsumeContext<T> context, Exception exception) where T : class => Record(context.Message);
+
+        private Task Record(object message)
+        {
+            if (message switch { RefreshConnection r => r.RequestId, RevokeConnection r => r.RequestId, _ => (Guid?)null } is { } requestId)
+            {
+                consumed.AddOrUpdate(requestId, 1, (_, count) => count + 1);
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Bank calls that wait, as a slow bank's would, honouring their token, until <see cref="Release"/>.</summary>
+    public sealed class HeldCalls
+    {
+        private readonly TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int waiting;
+
+        public Task Entered => entered.Task;
+
+        public int Waiting => waiting;
+
+        public void Release() => released.TrySetResult();
+
+        public async Task WaitAsync(CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref waiting);
+            entered.TrySetResult();
+            try
+            {
+                await released.Task.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref waiting);
+            }
+        }
     }
 
     private sealed class FakeConnections(FakeBank bank) : IConnectionHandler
     {
-        public Task<ConnectionRefresh> RefreshAsync(RefreshConnection request, CancellationToken cancellationToken)
+        public async Task<ConnectionRefresh> RefreshAsync(RefreshConnection request, CancellationToken cancellationToken)
         {
-            bank.CountRefresh();
-            return Task.FromResult(bank.Revoked.ContainsKey(request.ConnectionId)
+            await bank.CountRefreshAsync(cancellationToken);
+            return bank.Revoked.ContainsKey(request.ConnectionId)
                 ? ConnectionRefresh.Failed("CONSENT_REVOKED_AT_BANK", "Revoked at the bank.")
                 : ConnectionRefresh.Synced(new ConnectionDataSynced
                 {
@@ -224,14 +334,13 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
                     [
                         new AccountData { AccountId = "acc_1", Iban = "iban-1", Name = "Current", Kind = "current", Currency = "EUR", Balances = [], Transactions = [] },
                     ],
-                }));
+                });
         }
 
-        public Task RevokeAsync(RevokeConnection request, CancellationToken cancellationToken)
+        public async Task RevokeAsync(RevokeConnection request, CancellationToken cancellationToken)
         {
-            bank.CountRevoke();
+            await bank.CountRevokeAsync(cancellationToken);
             bank.Revoked[request.ConnectionId] = true;
-            return Task.CompletedTask;
         }
     }
 

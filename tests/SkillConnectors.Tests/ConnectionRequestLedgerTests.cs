@@ -1,0 +1,110 @@
+using Finqware.Contracts.Sessions;
+using Finqware.SkillConnectors.Sdk;
+using Finqware.Testing;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Finqware.SkillConnectors.Tests;
+
+/// <summary>
+/// The ledger of refreshes and revokes on real PostgreSQL, once its handler has run: an answer the broker refuses is
+/// published again while the request's claim is held, so the bank is not called twice; an answer the broker never takes
+/// is given up, so the redelivered request runs it again; a request that ran is answered from what was stored.
+/// </summary>
+public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
+{
+    private NpgsqlDataSource dataSource = null!;
+
+    private CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("requests"));
+        await new StepLedger(dataSource).EnsureCreatedAsync(Cancel);
+    }
+
+    public async ValueTask DisposeAsync() => await dataSource.DisposeAsync();
+
+    [Fact]
+    public async Task An_answer_the_broker_refuses_is_published_again_while_the_claim_is_held_and_the_bank_is_called_once()
+    {
+        var requestId = Guid.NewGuid();
+        var ledger = new ConnectionRequestLedger(dataSource);
+        var (runs, attempts) = (0, new List<string?>());
+
+        var ran = await ledger.RunOnceAsync(
+            requestId,
+            "refresh",
+            () =>
+            {
+                runs++;
+                return Task.FromResult<object?>(Failed(requestId));
+            },
+            async _ =>
+            {
+                // What another connection sees at each attempt: the claim is held, nothing is committed yet.
+                attempts.Add(await StoredAnswerAsync(requestId));
+                if (attempts.Count < 3)
+                {
+                    throw new InvalidOperationException("The broker is unreachable.");
+                }
+            },
+            Cancel);
+
+        Assert.True(ran);
+        Assert.Equal(1, runs);
+        Assert.Equal([null, null, null], attempts);
+        Assert.Equal(nameof(ConnectionRefreshFailed), await StoredAnswerAsync(requestId));
+
+        // The redelivered request publishes the stored answer and does not call the bank.
+        var published = new List<object>();
+        var again = await ledger.RunOnceAsync(
+            requestId, "refresh", () => throw new InvalidOperationException("The bank must not be called twice."), a => { published.Add(a); return Task.CompletedTask; }, Cancel);
+        Assert.False(again);
+        Assert.Equal(("CONSENT_EXPIRED", requestId), published.Cast<ConnectionRefreshFailed>().Select(f => (f.Code, f.RequestId)).Single());
+    }
+
+    [Fact]
+    public async Task An_answer_the_broker_never_takes_is_given_up_so_the_redelivered_request_runs_again()
+    {
+        var requestId = Guid.NewGuid();
+        var ledger = new ConnectionRequestLedger(dataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
+        var attempts = 0;
+
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RunOnceAsync(
+            requestId,
+            "refresh",
+            () => Task.FromResult<object?>(Failed(requestId)),
+            _ =>
+            {
+                attempts++;
+                throw new InvalidOperationException("The broker is unreachable.");
+            },
+            Cancel));
+
+        Assert.Equal("The broker is unreachable.", refused.Message);
+        Assert.True(attempts > 1, $"{attempts} attempt(s)");
+        Assert.False(await ExistsAsync(requestId));
+        Assert.True(await ledger.RunOnceAsync(requestId, "refresh", () => Task.FromResult<object?>(Failed(requestId)), _ => Task.CompletedTask, Cancel));
+    }
+
+    private static ConnectionRefreshFailed Failed(Guid requestId) => new()
+    {
+        RequestId = requestId, ConnectionId = "con_1", ClientId = "fqc_test", Code = "CONSENT_EXPIRED", Message = "The consent expired.", At = DateTimeOffset.UtcNow,
+    };
+
+    /// <summary>The answer's type stored for the request as another connection sees it (null while its row is not committed).</summary>
+    private async Task<string?> StoredAnswerAsync(Guid requestId)
+    {
+        await using var read = dataSource.CreateCommand("SELECT answer_type FROM connection_requests WHERE request_id = $1");
+        read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requestId });
+        return await read.ExecuteScalarAsync(Cancel) as string;
+    }
+
+    private async Task<bool> ExistsAsync(Guid requestId)
+    {
+        await using var read = dataSource.CreateCommand("SELECT count(*) FROM connection_requests WHERE request_id = $1");
+        read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requestId });
+        return (long)(await read.ExecuteScalarAsync(Cancel))! > 0;
+    }
+}
