@@ -122,8 +122,8 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         Assert.Equal(1, kind == "refresh" ? bank.Refreshes : bank.Revokes);
         if (kind == "refresh")
         {
-            // Answered by the run and again by the redelivered copy, from the stored answer; SessionService applies
-            // both as one (by request id).
+            // Answered by the run and again by the redelivered copy, from the stored answer: the same data twice, which
+            // SessionService applies as once (ConnectionDataSyncedConsumer).
             await EventuallyAsync(() => answers.OfType<ConnectionDataSynced>().Count(a => a.ConnectionId == "con_held") >= 2);
         }
     }
