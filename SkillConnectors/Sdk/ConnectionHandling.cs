@@ -132,8 +132,9 @@ public sealed partial class RevokeConnectionConsumer(
 /// stored, then the row commits; a process that dies mid-request rolls it back for the redelivery. Once the handler has
 /// run, it is not run again: a publish the broker refuses is tried again while the claim is held, and a request the
 /// database could not store is stored from a new connection once it answers (both for
-/// <see cref="ConnectorOptions.OutcomeRetryFor"/>). A refresh run twice would count twice against the user's unattended
-/// reads at the bank (four a day under PSD2).
+/// <see cref="ConnectorOptions.OutcomeRetryFor"/>), while a copy that reaches this instance meanwhile waits for it
+/// (<see cref="InHand"/>). A refresh run twice would count twice against the user's unattended reads at the bank (four
+/// a day under PSD2).
 /// </summary>
 public sealed partial class ConnectionRequestLedger(
     NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<ConnectionRequestLedger>? logger = null)
@@ -141,6 +142,7 @@ public sealed partial class ConnectionRequestLedger(
     public async Task<bool> RunOnceAsync(
         Guid requestId, string kind, Func<Task<object?>> handle, Func<object, Task> publish, CancellationToken cancellationToken)
     {
+        using var lease = await inHand.EnterAsync(requestId, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var claim = new NpgsqlCommand(
@@ -246,6 +248,8 @@ public sealed partial class ConnectionRequestLedger(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Kind} {RequestId} ran, but storing it failed (attempt {Attempt}): trying again in {Delay} from a new connection. {Reason}")]
     private static partial void LogStoreRetry(ILogger logger, string kind, Guid requestId, int attempt, TimeSpan delay, string reason);
+
+    private readonly InHand inHand = new();
 
     private static readonly Type[] AnswerTypes = [typeof(ConnectionDataSynced), typeof(ConnectionRefreshFailed)];
 

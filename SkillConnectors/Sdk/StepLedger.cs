@@ -22,7 +22,9 @@ namespace Finqware.SkillConnectors.Sdk;
 /// publishes the stored outcome. Either way every outcome goes out at least once. Once the handler has run, it must not
 /// run again for a redelivered copy: a publish the broker refuses (a broker restart, a dropped connection) is tried
 /// again while the claim is held, and an outcome the database could not store (the claim lost with its connection) is
-/// stored from a new connection once the database answers, rather than rolled back.
+/// stored from a new connection once the database answers, rather than rolled back; meanwhile a copy of the step that
+/// reaches this instance (the outbox relay publishes a command again when its row's delete was lost) waits for it
+/// (<see cref="InHand"/>).
 /// </para>
 /// </summary>
 public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<StepLedger>? logger = null)
@@ -30,6 +32,8 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
     public const string ConnectionName = "connectordb";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly InHand inHand = new();
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -66,6 +70,7 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
         Func<StepProcessed?, bool, Task> publish,
         CancellationToken cancellationToken)
     {
+        using var lease = await inHand.EnterAsync(command.StepId, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var claim = new NpgsqlCommand(

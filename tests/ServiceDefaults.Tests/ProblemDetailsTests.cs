@@ -154,6 +154,11 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
         Assert.True(TransientFailure.Is(refused));
         Assert.True(TransientFailure.Is(new Microsoft.EntityFrameworkCore.DbUpdateException("Saving failed.", refused)));
         Assert.True(TransientFailure.Is(new AggregateException(new InvalidOperationException("first"), new TimeoutException())));
+        // What a server that is stopping (a restart, a failover) or starting tells its clients, as an error message rather
+        // than a dropped socket: which one a client sees depends on timing.
+        Assert.All(
+            [PostgresErrorCodes.AdminShutdown, PostgresErrorCodes.CrashShutdown, PostgresErrorCodes.CannotConnectNow],
+            code => Assert.True(TransientFailure.Is(new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", code)), code));
         Assert.False(TransientFailure.Is(new PostgresException("duplicate key", "ERROR", "ERROR", PostgresErrorCodes.UniqueViolation)));
         Assert.False(TransientFailure.Is(new Microsoft.EntityFrameworkCore.DbUpdateException("Saving failed.", new PostgresException("null value", "ERROR", "ERROR", PostgresErrorCodes.NotNullViolation))));
         Assert.False(TransientFailure.Is(new InvalidOperationException("a bug")));

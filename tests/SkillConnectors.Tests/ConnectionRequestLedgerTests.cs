@@ -9,7 +9,8 @@ namespace Finqware.SkillConnectors.Tests;
 /// <summary>
 /// The ledger of refreshes and revokes on real PostgreSQL, once its handler has run: an answer the broker refuses is
 /// published again while the request's claim is held, so the bank is not called twice; an answer the broker never takes
-/// is given up, so the redelivered request runs it again; a request that ran is answered from what was stored.
+/// is given up, so the redelivered request runs it again; a request that ran is answered from what was stored; a copy
+/// that arrives while the database restarts waits for the first.
 /// </summary>
 public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
 {
@@ -86,6 +87,52 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
         Assert.True(attempts > 1, $"{attempts} attempt(s)");
         Assert.False(await ExistsAsync(requestId));
         Assert.True(await ledger.RunOnceAsync(requestId, "refresh", () => Task.FromResult<object?>(Failed(requestId)), _ => Task.CompletedTask, Cancel));
+    }
+
+    [Fact]
+    public async Task A_copy_that_arrives_while_a_lost_claims_answer_waits_to_be_stored_again_does_not_call_the_bank()
+    {
+        var requestId = Guid.NewGuid();
+        var ledger = new ConnectionRequestLedger(dataSource);
+        var (runs, entered, release) = (0, new TaskCompletionSource(), new TaskCompletionSource());
+        var first = ledger.RunOnceAsync(
+            requestId,
+            "refresh",
+            async () =>
+            {
+                Interlocked.Increment(ref runs);
+                entered.TrySetResult();
+                await release.Task;
+                return Failed(requestId);
+            },
+            _ => Task.CompletedTask,
+            Cancel);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+
+        // The database drops the claim's connection (as a restart does); then a second copy of the request arrives.
+        await using (var terminate = dataSource.CreateCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+        {
+            Assert.True((long)(await terminate.ExecuteScalarAsync(Cancel))! > 0);
+        }
+
+        var second = ledger.RunOnceAsync(
+            requestId,
+            "refresh",
+            () =>
+            {
+                Interlocked.Increment(ref runs);
+                return Task.FromResult<object?>(Failed(requestId));
+            },
+            _ => Task.CompletedTask,
+            Cancel);
+        await Task.Delay(500, Cancel);
+        release.SetResult();
+
+        var ran = await Task.WhenAll(first, second);
+        Assert.Equal([true, false], ran);
+        Assert.Equal(1, runs);
+        Assert.Equal(nameof(ConnectionRefreshFailed), await StoredAnswerAsync(requestId));
     }
 
     private static ConnectionRefreshFailed Failed(Guid requestId) => new()

@@ -127,6 +127,54 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
         Assert.True(ran);
     }
 
+    [Fact]
+    public async Task A_copy_that_arrives_while_a_lost_claims_outcome_waits_to_be_stored_again_does_not_run_the_handler()
+    {
+        var command = Command();
+        var ledger = new StepLedger(dataSource);
+        var (runs, entered, release) = (0, new TaskCompletionSource(), new TaskCompletionSource());
+        var first = ledger.RunOnceAsync(
+            command,
+            async () =>
+            {
+                Interlocked.Increment(ref runs);
+                entered.TrySetResult();
+                await release.Task;
+                return new LedgerEntry(Processed(command, StepOutcomes.Completed));
+            },
+            (_, _) => Task.CompletedTask,
+            Cancel);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
+
+        // The database drops the claim's connection (as a restart does): the claim is gone. Then a second copy of the
+        // command arrives (the outbox relay publishes a command again when its row's delete was lost).
+        await TerminateClaimsAsync();
+        var second = ledger.RunOnceAsync(
+            command,
+            () =>
+            {
+                Interlocked.Increment(ref runs);
+                return Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed)));
+            },
+            (_, _) => Task.CompletedTask,
+            Cancel);
+        await Task.Delay(500, Cancel);
+        release.SetResult();
+
+        var outcomes = await Task.WhenAll(first, second);
+        Assert.Equal(1, runs);
+        Assert.Equal([true, false], outcomes.Select(o => o.Ran));
+        Assert.Equal(StepOutcomes.Completed, await StoredOutcomeAsync(command.StepId));
+    }
+
+    /// <summary>Ends the server processes of every other connection to the ledger's database.</summary>
+    private async Task TerminateClaimsAsync()
+    {
+        await using var terminate = dataSource.CreateCommand(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+        Assert.True((long)(await terminate.ExecuteScalarAsync(Cancel))! > 0);
+    }
+
     /// <summary>The outcome stored for the step as another connection sees it (null while its row is not committed).</summary>
     private async Task<string?> StoredOutcomeAsync(Guid stepId)
     {
