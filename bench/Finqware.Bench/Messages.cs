@@ -10,3 +10,19 @@ public sealed record Pong
 {
     public required int Id { get; init; }
 }
+
+/// <summary>The skeleton step (<see cref="SkeletonBench"/>): the service's command to its connector.</summary>
+public sealed record SkeletonStep
+{
+    public required Guid StepId { get; init; }
+
+    public required System.Text.Json.JsonElement Data { get; init; }
+}
+
+/// <summary>The skeleton step's outcome, published by its connector.</summary>
+public sealed record SkeletonOutcome
+{
+    public required Guid StepId { get; init; }
+
+    public required System.Text.Json.JsonElement Result { get; init; }
+}

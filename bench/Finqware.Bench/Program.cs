@@ -16,6 +16,7 @@ using Npgsql;
 // Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs)
 // Or: Finqware.Bench.dll --system-soak MINUTES [CLIENTS] (the AppHost's memory with the whole system under load, see SystemSoak.cs).
 // Or: Finqware.Bench.dll --documents [READS] (reads of a session with documents against one without, see DocumentsBench.cs).
+// Or: Finqware.Bench.dll --skeleton [ROUND TRIPS] [ROUNDS] (the step round trip's hops with nothing else, see SkeletonBench.cs).
 var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (args.FirstOrDefault())
@@ -28,6 +29,28 @@ switch (args.FirstOrDefault())
         return;
     case "--documents":
         await DocumentsBench.RunAsync(Arg(1, 300), root);
+        return;
+    case "--skeleton":
+        await SkeletonBench.RunAsync(Arg(1, 300), Arg(2, 3), root, async system =>
+        {
+            var demo = await system.DemoTenantAsync();
+            var (clientId, appKey) = (demo.GetProperty("client_id").GetString()!, demo.GetProperty("client_app_key").GetString()!);
+            var token = await BenchApi.TokenAsync(system.Gateway, clientId, demo.GetProperty("client_secret").GetString()!);
+            await OpenSessionAsync(system.Gateway, clientId, appKey, waitForReplica: true);
+            var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+            server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return async () =>
+            {
+                var session = await OpenSessionAsync(system.Gateway, clientId, appKey, waitForReplica: false);
+                return await StepRoundTripAsync(system.Gateway, server, session, clientId);
+            };
+        });
+        return;
+    case "--skeleton-service":
+        await SkeletonBench.ServeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2], args[3]);
+        return;
+    case "--skeleton-connector":
+        await SkeletonBench.ConnectAsync(args[1], args[2]);
         return;
 }
 
