@@ -12,25 +12,13 @@ namespace Finqware.SkillConnectors.Tests;
 /// is given up, so the redelivered request runs it again; a request that ran is answered from what was stored; a copy
 /// that arrives while the database restarts waits for the first.
 /// </summary>
-public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres) : LedgerDatabase(postgres)
 {
-    private NpgsqlDataSource dataSource = null!;
-
-    private CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("requests"));
-        await new StepLedger(dataSource).EnsureCreatedAsync(Cancel);
-    }
-
-    public async ValueTask DisposeAsync() => await dataSource.DisposeAsync();
-
     [Fact]
     public async Task An_answer_the_broker_refuses_is_published_again_while_the_claim_is_held_and_the_bank_is_called_once()
     {
         var requestId = Guid.NewGuid();
-        var ledger = new ConnectionRequestLedger(dataSource);
+        var ledger = new ConnectionRequestLedger(DataSource);
         var (runs, attempts) = (0, new List<string?>());
 
         var ran = await ledger.RunOnceAsync(
@@ -41,15 +29,7 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
                 runs++;
                 return Task.FromResult<object?>(Failed(requestId));
             },
-            async _ =>
-            {
-                // What another connection sees at each attempt: the claim is held, nothing is committed yet.
-                attempts.Add(await StoredAnswerAsync(requestId));
-                if (attempts.Count < 3)
-                {
-                    throw new InvalidOperationException("The broker is unreachable.");
-                }
-            },
+            _ => RefusedTwiceAsync(attempts, () => StoredAnswerAsync(requestId)),
             Cancel);
 
         Assert.True(ran);
@@ -69,7 +49,7 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
     public async Task An_answer_the_broker_never_takes_is_given_up_so_the_redelivered_request_runs_again()
     {
         var requestId = Guid.NewGuid();
-        var ledger = new ConnectionRequestLedger(dataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
+        var ledger = new ConnectionRequestLedger(DataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
         var attempts = 0;
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RunOnceAsync(
@@ -93,7 +73,7 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
     public async Task A_copy_that_arrives_while_a_lost_claims_answer_waits_to_be_stored_again_does_not_call_the_bank()
     {
         var requestId = Guid.NewGuid();
-        var ledger = new ConnectionRequestLedger(dataSource);
+        var ledger = new ConnectionRequestLedger(DataSource);
         var (runs, entered, release) = (0, new TaskCompletionSource(), new TaskCompletionSource());
         var first = ledger.RunOnceAsync(
             requestId,
@@ -110,11 +90,7 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
         await entered.Task.WaitAsync(TimeSpan.FromSeconds(10), Cancel);
 
         // The database drops the claim's connection (as a restart does); then a second copy of the request arrives.
-        await using (var terminate = dataSource.CreateCommand(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"))
-        {
-            Assert.True((long)(await terminate.ExecuteScalarAsync(Cancel))! > 0);
-        }
+        await TerminateOtherConnectionsAsync();
 
         var second = ledger.RunOnceAsync(
             requestId,
@@ -143,14 +119,14 @@ public sealed class ConnectionRequestLedgerTests(PostgresServerFixture postgres)
     /// <summary>The answer's type stored for the request as another connection sees it (null while its row is not committed).</summary>
     private async Task<string?> StoredAnswerAsync(Guid requestId)
     {
-        await using var read = dataSource.CreateCommand("SELECT answer_type FROM connection_requests WHERE request_id = $1");
+        await using var read = DataSource.CreateCommand("SELECT answer_type FROM connection_requests WHERE request_id = $1");
         read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requestId });
         return await read.ExecuteScalarAsync(Cancel) as string;
     }
 
     private async Task<bool> ExistsAsync(Guid requestId)
     {
-        await using var read = dataSource.CreateCommand("SELECT count(*) FROM connection_requests WHERE request_id = $1");
+        await using var read = DataSource.CreateCommand("SELECT count(*) FROM connection_requests WHERE request_id = $1");
         read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = requestId });
         return (long)(await read.ExecuteScalarAsync(Cancel))! > 0;
     }

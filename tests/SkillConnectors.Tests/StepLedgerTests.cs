@@ -13,20 +13,8 @@ namespace Finqware.SkillConnectors.Tests;
 /// out after it, so whoever acts on it (the user on the bank's page) finds the step stored; a publish the broker refuses
 /// is tried again while the step's claim is held, so the handler does not run twice.
 /// </summary>
-public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLifetime
+public sealed class StepLedgerTests(PostgresServerFixture postgres) : LedgerDatabase(postgres)
 {
-    private NpgsqlDataSource dataSource = null!;
-
-    private CancellationToken Cancel => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        dataSource = NpgsqlDataSource.Create(await postgres.CreateDatabaseAsync("ledger"));
-        await new StepLedger(dataSource).EnsureCreatedAsync(Cancel);
-    }
-
-    public async ValueTask DisposeAsync() => await dataSource.DisposeAsync();
-
     [Theory]
     [InlineData(StepOutcomes.ActionRequired, true)]
     [InlineData(StepOutcomes.PendingVerification, true)]
@@ -37,7 +25,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
         var command = Command();
         var published = new List<(string? Outcome, bool WithEvents, string? Stored)>();
 
-        var (result, ran) = await new StepLedger(dataSource).RunOnceAsync(
+        var (result, ran) = await new StepLedger(DataSource).RunOnceAsync(
             command,
             () => Task.FromResult(new LedgerEntry(Processed(command, outcome))),
             async (processed, withEvents) => published.Add((processed?.Outcome, withEvents, await StoredOutcomeAsync(command.StepId))),
@@ -56,7 +44,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
     public async Task A_step_that_ran_before_publishes_its_stored_outcome_without_running_again()
     {
         var command = Command();
-        var ledger = new StepLedger(dataSource);
+        var ledger = new StepLedger(DataSource);
         await ledger.RunOnceAsync(command, () => Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.ActionRequired))), (_, _) => Task.CompletedTask, Cancel);
         var published = new List<(string? Outcome, bool WithEvents)>();
 
@@ -77,22 +65,14 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
         var command = Command();
         var (runs, attempts) = (0, new List<string?>());
 
-        var (result, ran) = await new StepLedger(dataSource).RunOnceAsync(
+        var (result, ran) = await new StepLedger(DataSource).RunOnceAsync(
             command,
             () =>
             {
                 runs++;
                 return Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed)));
             },
-            async (processed, withEvents) =>
-            {
-                // What another connection sees at each attempt: the claim is held, nothing is committed yet.
-                attempts.Add(await StoredOutcomeAsync(command.StepId));
-                if (attempts.Count < 3)
-                {
-                    throw new InvalidOperationException("The broker is unreachable.");
-                }
-            },
+            (_, _) => RefusedTwiceAsync(attempts, () => StoredOutcomeAsync(command.StepId)),
             Cancel);
 
         Assert.True(ran);
@@ -106,7 +86,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
     public async Task A_step_whose_outcome_the_broker_never_takes_is_given_up_so_its_redelivery_runs_it_again()
     {
         var command = Command();
-        var ledger = new StepLedger(dataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
+        var ledger = new StepLedger(DataSource, Options.Create(new ConnectorOptions { OutcomeRetryFor = TimeSpan.FromSeconds(1) }));
         var attempts = 0;
 
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RunOnceAsync(
@@ -131,7 +111,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
     public async Task A_copy_that_arrives_while_a_lost_claims_outcome_waits_to_be_stored_again_does_not_run_the_handler()
     {
         var command = Command();
-        var ledger = new StepLedger(dataSource);
+        var ledger = new StepLedger(DataSource);
         var (runs, entered, release) = (0, new TaskCompletionSource(), new TaskCompletionSource());
         var first = ledger.RunOnceAsync(
             command,
@@ -148,7 +128,7 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
 
         // The database drops the claim's connection (as a restart does): the claim is gone. Then a second copy of the
         // command arrives (the outbox relay publishes a command again when its row's delete was lost).
-        await TerminateClaimsAsync();
+        await TerminateOtherConnectionsAsync();
         var second = ledger.RunOnceAsync(
             command,
             () =>
@@ -167,18 +147,10 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : IAsyncLife
         Assert.Equal(StepOutcomes.Completed, await StoredOutcomeAsync(command.StepId));
     }
 
-    /// <summary>Ends the server processes of every other connection to the ledger's database.</summary>
-    private async Task TerminateClaimsAsync()
-    {
-        await using var terminate = dataSource.CreateCommand(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
-        Assert.True((long)(await terminate.ExecuteScalarAsync(Cancel))! > 0);
-    }
-
     /// <summary>The outcome stored for the step as another connection sees it (null while its row is not committed).</summary>
     private async Task<string?> StoredOutcomeAsync(Guid stepId)
     {
-        await using var read = dataSource.CreateCommand("SELECT outcome ->> 'outcome' FROM processed_steps WHERE step_id = $1");
+        await using var read = DataSource.CreateCommand("SELECT outcome ->> 'outcome' FROM processed_steps WHERE step_id = $1");
         read.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = stepId });
         return await read.ExecuteScalarAsync(Cancel) as string;
     }
