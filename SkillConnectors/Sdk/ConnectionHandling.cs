@@ -139,6 +139,8 @@ public sealed partial class RevokeConnectionConsumer(
 public sealed partial class ConnectionRequestLedger(
     NpgsqlDataSource dataSource, IOptions<ConnectorOptions>? options = null, ILogger<ConnectionRequestLedger>? logger = null)
 {
+    private readonly InHand inHand = new();
+
     public async Task<bool> RunOnceAsync(
         Guid requestId, string kind, Func<Task<object?>> handle, Func<object, Task> publish, CancellationToken cancellationToken)
     {
@@ -248,8 +250,6 @@ public sealed partial class ConnectionRequestLedger(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Kind} {RequestId} ran, but storing it failed (attempt {Attempt}): trying again in {Delay} from a new connection. {Reason}")]
     private static partial void LogStoreRetry(ILogger logger, string kind, Guid requestId, int attempt, TimeSpan delay, string reason);
-
-    private readonly InHand inHand = new();
 
     private static readonly Type[] AnswerTypes = [typeof(ConnectionDataSynced), typeof(ConnectionRefreshFailed)];
 
