@@ -8,9 +8,11 @@ namespace Finqware.SkillConnectors.Sdk;
 internal static class AfterRun
 {
     /// <summary>
-    /// Runs <paramref name="operation"/> until it succeeds, with backoff from 100 ms to 5 s, for
+    /// Runs <paramref name="operation"/> until it succeeds, with backoff from 100 ms to 1 s, for
     /// <paramref name="retryFor"/> (<see cref="ConnectorOptions.OutcomeRetryFor"/>); then, or on shutdown, its
     /// exception is thrown. <paramref name="log"/> gets each failed attempt, the delay before the next and the reason.
+    /// The short ceiling keeps small the time between the database's (or the broker's) return and the outcome stored
+    /// (or published): while a claim is lost, a copy of the step on another instance could run it again.
     /// </summary>
     public static async Task RetryAsync(Func<Task> operation, TimeSpan retryFor, Action<int, TimeSpan, string>? log, CancellationToken cancellationToken)
     {
@@ -27,7 +29,7 @@ internal static class AfterRun
             {
                 log?.Invoke(attempt, delay, ex.Message);
                 await Task.Delay(delay, cancellationToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }
         }
     }
