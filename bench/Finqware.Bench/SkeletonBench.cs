@@ -225,7 +225,7 @@ internal static class SkeletonBench
                 await ((Task)waiter.Task.WaitAsync(TimeSpan.FromSeconds(wait))).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 if (waiter.Task.IsCompletedSuccessfully)
                 {
-                    return Results.Json(new { step_id = stepId, session_id = sessionId, status = "COMPLETED", result = waiter.Task.Result });
+                    return Results.Json(new { step_id = stepId, session_id = sessionId, status = "COMPLETED", result = await waiter.Task });
                 }
             }
 
