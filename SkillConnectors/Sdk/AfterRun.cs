@@ -10,7 +10,8 @@ internal static class AfterRun
     /// <summary>
     /// Runs <paramref name="operation"/> until it succeeds, with backoff from 100 ms to 1 s, for
     /// <paramref name="retryFor"/> (<see cref="ConnectorOptions.OutcomeRetryFor"/>); then, or on shutdown, its
-    /// exception is thrown. <paramref name="log"/> gets each failed attempt, the delay before the next and the reason.
+    /// exception is thrown. <paramref name="log"/> gets the first failed attempt and then one in ten (about one every
+    /// ten seconds while a dependency is away), with the delay before the next and the reason.
     /// The short ceiling keeps small the time between the database's (or the broker's) return and the outcome stored
     /// (or published): while a claim is lost, a copy of the step on another instance could run it again.
     /// </summary>
@@ -27,7 +28,11 @@ internal static class AfterRun
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && giveUp.Elapsed + delay < retryFor)
             {
-                log?.Invoke(attempt, delay, ex.Message);
+                if (attempt == 1 || attempt % 10 == 0)
+                {
+                    log?.Invoke(attempt, delay, ex.Message);
+                }
+
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(1).Ticks));
             }

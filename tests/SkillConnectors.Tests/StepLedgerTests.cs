@@ -2,6 +2,7 @@ using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
 using Finqware.Testing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -145,6 +146,42 @@ public sealed class StepLedgerTests(PostgresServerFixture postgres) : LedgerData
         Assert.Equal(1, runs);
         Assert.Equal([true, false], outcomes.Select(o => o.Ran));
         Assert.Equal(StepOutcomes.Completed, await StoredOutcomeAsync(command.StepId));
+    }
+
+    [Fact]
+    public async Task A_publish_refused_again_and_again_is_logged_at_its_first_failure_and_then_one_in_ten()
+    {
+        var command = Command();
+        var logger = new WarningCounter();
+        var attempts = 0;
+
+        await new StepLedger(DataSource, Options.Create(new ConnectorOptions()), logger).RunOnceAsync(
+            command,
+            () => Task.FromResult(new LedgerEntry(Processed(command, StepOutcomes.Completed))),
+            (_, _) => ++attempts <= 10 ? throw new InvalidOperationException("The broker is unreachable.") : Task.CompletedTask,
+            Cancel);
+
+        Assert.Equal(11, attempts);
+        Assert.Equal(2, logger.Warnings);
+    }
+
+    private sealed class WarningCounter : ILogger<StepLedger>
+    {
+        private int warnings;
+
+        public int Warnings => warnings;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+            {
+                Interlocked.Increment(ref warnings);
+            }
+        }
     }
 
     /// <summary>The outcome stored for the step as another connection sees it (null while its row is not committed).</summary>
