@@ -93,7 +93,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
     private void AwaitOwnGroup() =>
         SpinWait.SpinUntil(() => HasExited || ReadStat(Pid) is not { } stat || stat.Group == Pid, TimeSpan.FromSeconds(2));
 
-    /// <summary>Sends <paramref name="signal"/> to the whole group, waits up to <paramref name="grace"/>, then kills the group.</summary>
+    /// <summary>
+    /// Sends <paramref name="signal"/> to the whole group, waits up to <paramref name="grace"/>, then kills the group and
+    /// waits (up to 5 s) until none of its processes runs: a kill is delivered asynchronously, and whoever stops a
+    /// resource to start it again on the same ports needs the old processes gone.
+    /// </summary>
     public async Task StopAsync(TimeSpan grace, int signal = Signals.SIGTERM)
     {
         if (!HasExited)
@@ -109,6 +113,11 @@ public sealed partial class ChildProcess : IAsyncDisposable
 
         // The leader may be gone while members of its group linger (e.g. a daemon it forked).
         SignalGroup(ProcessGroup, Signals.SIGKILL);
+        var deadline = Environment.TickCount64 + 5000;
+        while (GroupIsAlive(ProcessGroup) && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 
     public async ValueTask DisposeAsync()
