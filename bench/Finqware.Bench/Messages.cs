@@ -19,10 +19,10 @@ public sealed record SkeletonStep
     public required System.Text.Json.JsonElement Data { get; init; }
 }
 
-/// <summary>The skeleton step's outcome, published by its connector.</summary>
+/// <summary>The skeleton step's outcome, published by its connector: the greeting it made of the step's data.</summary>
 public sealed record SkeletonOutcome
 {
     public required Guid StepId { get; init; }
 
-    public required System.Text.Json.JsonElement Result { get; init; }
+    public required System.Text.Json.JsonElement Greeting { get; init; }
 }

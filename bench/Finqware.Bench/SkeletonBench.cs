@@ -191,11 +191,11 @@ internal static class SkeletonBench
                 var outcome = context.Message;
                 await using var update = dataSource.CreateCommand("UPDATE skeleton_steps SET status = 'COMPLETED', result = $2 WHERE step_id = $1 AND status = 'SUBMITTED'");
                 update.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = outcome.StepId });
-                update.Parameters.Add(new NpgsqlParameter<JsonElement> { TypedValue = outcome.Result, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
+                update.Parameters.Add(new NpgsqlParameter<JsonElement> { TypedValue = outcome.Greeting, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
                 await update.ExecuteNonQueryAsync();
                 if (waiting.TryRemove(outcome.StepId, out var waiter))
                 {
-                    waiter.TrySetResult(outcome.Result);
+                    waiter.TrySetResult(outcome.Greeting);
                 }
             }).Endpoint(e => e.Name = "skeleton-service");
             UsingBroker(x, broker);
@@ -256,7 +256,7 @@ internal static class SkeletonBench
                 if (await claim.ExecuteNonQueryAsync() == 1)
                 {
                     var result = JsonSerializer.SerializeToElement(new { greeting = $"Hello, {context.Message.Data.GetProperty("name").GetString()}!" });
-                    await context.Publish(new SkeletonOutcome { StepId = context.Message.StepId, Result = result });
+                    await context.Publish(new SkeletonOutcome { StepId = context.Message.StepId, Greeting = result });
                     await using var save = new NpgsqlCommand("UPDATE skeleton_claims SET outcome = $2 WHERE step_id = $1", connection, transaction);
                     save.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = context.Message.StepId });
                     save.Parameters.Add(new NpgsqlParameter<JsonElement> { TypedValue = result, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Jsonb });
