@@ -12,21 +12,31 @@ namespace Finqware.Bench;
 /// </summary>
 internal sealed class BenchSystem : IAsyncDisposable
 {
+    private readonly CancellationTokenSource booting = new();
+    private readonly Lock gate = new();
+    private Task? starting;
+    private Task? stopping;
+    private IDisposable? onInterrupt;
+
     private BenchSystem(FinqwareHost host, string stateDirectory)
     {
         Host = host;
         StateDirectory = stateDirectory;
-        Gateway = new HttpClient { BaseAddress = new Uri(host.GatewayUrl!) };
     }
 
     public FinqwareHost Host { get; }
 
     public string StateDirectory { get; }
 
-    public HttpClient Gateway { get; }
+    /// <summary>A client of the gateway, whose port is known once the system is up.</summary>
+    public HttpClient Gateway { get; private set; } = null!;
 
-    /// <summary>Boots the system; with <paramref name="dashboard"/> on, this process serves the ops dashboard too.</summary>
-    public static async Task<BenchSystem> StartAsync(string root, bool dashboard, TelemetryLimits? limits = null)
+    /// <summary>
+    /// Boots the system; with <paramref name="dashboard"/> on, this process serves the ops dashboard too. With
+    /// <paramref name="stopOnSignal"/> (the default), Ctrl+C or SIGTERM stops it and ends the bench, during the boot too
+    /// (<see cref="Interruption"/>); a mode that reports on Ctrl+C handles the signal itself and passes false.
+    /// </summary>
+    public static async Task<BenchSystem> StartAsync(string root, bool dashboard, TelemetryLimits? limits = null, bool stopOnSignal = true)
     {
         var state = Path.Combine(Path.GetTempPath(), $"finqware-bench-{Guid.NewGuid():N}");
         var host = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
@@ -37,8 +47,21 @@ internal sealed class BenchSystem : IAsyncDisposable
             Dashboard = dashboard,
             TelemetryLimits = limits ?? TelemetryLimits.FromEnvironment(),
         })).Build();
-        await host.StartAsync();
-        return new BenchSystem(host, state);
+        var system = new BenchSystem(host, state);
+        system.onInterrupt = stopOnSignal ? Interruption.OnInterrupt(system.StopAsync) : null;
+        system.starting = host.StartAsync(system.booting.Token);
+        try
+        {
+            await system.starting;
+            system.Gateway = new HttpClient { BaseAddress = new Uri(host.GatewayUrl!) };
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+
+        return system;
     }
 
     /// <summary>The sandbox demo tenant the AppHost provisioned at start (<c>demo-tenant.json</c>).</summary>
@@ -47,9 +70,36 @@ internal sealed class BenchSystem : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        Gateway.Dispose();
+        Gateway?.Dispose();
+        await StopAsync();
+
+        // Held until the system is down: a signal during this stop waits for it rather than exiting under it.
+        onInterrupt?.Dispose();
+        await Interruption.WaitIfInterruptedAsync();
+    }
+
+    /// <summary>Stops the system once, whoever asks first (the bench at its end, or a signal): a boot in progress is cancelled first.</summary>
+    private Task StopAsync()
+    {
+        lock (gate)
+        {
+            return stopping ??= Task.Run(StopOnceAsync);
+        }
+    }
+
+    private async Task StopOnceAsync()
+    {
+        await booting.CancelAsync();
+        if (starting is not null)
+        {
+            await starting.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         await Host.StopAsync();
-        Directory.Delete(StateDirectory, recursive: true);
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
     }
 }
 

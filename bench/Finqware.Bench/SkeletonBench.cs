@@ -62,6 +62,8 @@ internal static class SkeletonBench
                 [ResourceEnvironment.ServiceEndpoint("sessions")] = $"http://127.0.0.1:{servicePort}",
                 ["Logging__LogLevel__Default"] = "Warning",
             });
+        var skeleton = new[] { gatewayProcess, connector, service };
+        using var onInterrupt = Interruption.OnInterrupt(() => StopAsync(skeleton));
         try
         {
             using var gateway = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{gatewayPort}") };
@@ -103,11 +105,16 @@ internal static class SkeletonBench
         }
         finally
         {
-            foreach (var process in new[] { gatewayProcess, connector, service })
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
+            await StopAsync(skeleton);
+        }
+    }
+
+    private static async Task StopAsync(Process[] processes)
+    {
+        foreach (var process in processes)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
         }
     }
 

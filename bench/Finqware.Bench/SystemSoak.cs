@@ -39,7 +39,7 @@ internal static class SystemSoak
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         var limits = TelemetryLimits.FromEnvironment();
-        await using var system = await BenchSystem.StartAsync(root, dashboard: true, limits);
+        await using var system = await BenchSystem.StartAsync(root, dashboard: true, limits, stopOnSignal: false);
         using var dashboard = new HttpClient { BaseAddress = new Uri(system.Host.DashboardUrl!), Timeout = TimeSpan.FromSeconds(30) };
         var traffic = await SystemSoakTraffic.PrepareAsync(system.Gateway, stop.Token);
         var viewer = new DashboardViewer(dashboard, [.. system.Host.Resources.Select(r => r.Name)], stop.Token);
