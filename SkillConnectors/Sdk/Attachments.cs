@@ -49,6 +49,9 @@ public sealed class ConnectorOptions
     /// <summary>Tell the catalog when stopping, so the skill turns UNAVAILABLE at once (rather than after the liveness window).</summary>
     public bool SayGoodbye { get; set; } = true;
 
+    /// <summary>How long the goodbye may wait for the broker before the connector stops without it.</summary>
+    public TimeSpan GoodbyeTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>How often each instance looks for due follow-ups (<see cref="StepOutcome.ThenFollowUp"/>).</summary>
     public TimeSpan FollowUpPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 

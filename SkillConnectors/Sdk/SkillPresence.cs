@@ -53,22 +53,33 @@ public sealed partial class SkillPresence(
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        if (options.Value.SayGoodbye)
+        if (!options.Value.SayGoodbye)
         {
-            try
+            return;
+        }
+
+        // The goodbye only hastens what the catalog learns anyway when the heartbeats stop. With the broker away, the
+        // publish would wait for it until the host's shutdown timeout, hold up every other part's stop, and end the
+        // process with an exception; it is given a few seconds instead.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.Value.GoodbyeTimeout);
+        try
+        {
+            await bus.Publish(new SkillHeartbeat
             {
-                await bus.Publish(new SkillHeartbeat
-                {
-                    InstanceId = options.Value.InstanceId,
-                    SkillIds = registry.Manifests.Select(m => m.SkillId).ToList(),
-                    At = clock.GetUtcNow(),
-                    Stopping = true,
-                }, cancellationToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogHeartbeatFailed(logger, ex.Message);
-            }
+                InstanceId = options.Value.InstanceId,
+                SkillIds = registry.Manifests.Select(m => m.SkillId).ToList(),
+                At = clock.GetUtcNow(),
+                Stopping = true,
+            }, timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            LogNoGoodbye(logger, options.Value.GoodbyeTimeout.TotalSeconds);
+        }
+        catch (Exception ex)
+        {
+            LogHeartbeatFailed(logger, ex.Message);
         }
     }
 
@@ -86,6 +97,9 @@ public sealed partial class SkillPresence(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Announced {Skills} (instance {InstanceId})")]
     private static partial void LogAnnounced(ILogger logger, string skills, string instanceId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stopping without telling the catalog: the broker did not take the goodbye within {Seconds} s. The skill turns unavailable when the catalog misses this instance's heartbeats.")]
+    private static partial void LogNoGoodbye(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not reach the broker to announce or heartbeat: {Reason}")]
     private static partial void LogHeartbeatFailed(ILogger logger, string reason);

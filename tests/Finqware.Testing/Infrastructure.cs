@@ -233,6 +233,17 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         return closed;
     }
 
+    /// <summary>
+    /// Deletes <paramref name="vhostUri"/>'s virtual host: the broker closes its connections and accepts no new one, so
+    /// its clients find the broker away without a shared broker being stopped.
+    /// </summary>
+    public async Task DeleteVirtualHostAsync(string vhostUri)
+    {
+        var vhost = Uri.UnescapeDataString(new Uri(vhostUri).AbsolutePath.Trim('/'));
+        using var response = await management!.DeleteAsync($"api/vhosts/{Uri.EscapeDataString(vhost)}");
+        response.EnsureSuccessStatusCode();
+    }
+
     public async ValueTask DisposeAsync()
     {
         management?.Dispose();
