@@ -42,13 +42,8 @@ public static class MessagingExtensions
             configure?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
-                {
-                    host.Username(broker.Username);
-                    host.Password(broker.Password);
-                    // Named after the resource, so the dashboard can tell which service consumes which queue.
-                    host.ConnectionName(connectionName);
-                });
+                // Named after the resource, so the dashboard can tell which service consumes which queue.
+                rabbit.Host(broker, connectionName);
                 // A dependency away for now (the database restarting or failing over): the message is kept and tried
                 // again for about ten minutes. On its _error queue it would leave its step unfinished until someone
                 // moved it back. Other failures get a few quick retries inside this one, then the _error queue.
@@ -76,6 +71,25 @@ public static class MessagingExtensions
         });
         return builder;
     }
+}
+
+/// <summary>How every bus of the system, its tests' and its benchmarks' reach the broker.</summary>
+public static class BrokerHostExtensions
+{
+    /// <summary>
+    /// Connects the bus to <paramref name="broker"/>; with <paramref name="connectionName"/>, the broker lists the
+    /// connection under that name (RabbitMQ's management UI, the dashboard).
+    /// </summary>
+    public static void Host(this IRabbitMqBusFactoryConfigurator rabbit, BrokerAddress broker, string? connectionName = null) =>
+        rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
+        {
+            host.Username(broker.Username);
+            host.Password(broker.Password);
+            if (connectionName is not null)
+            {
+                host.ConnectionName(connectionName);
+            }
+        });
 }
 
 /// <summary>

@@ -21,11 +21,7 @@ internal sealed class BareRoundTrip : IAsyncDisposable
         var address = BrokerAddress.Parse(broker);
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            rabbit.Host(address);
             rabbit.ReceiveEndpoint("bench-echo", e => e.Handler<Ping>(context => context.RespondAsync(new Pong { Id = context.Message.Id })));
         });
         await bus.StartAsync();

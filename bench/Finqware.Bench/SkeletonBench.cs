@@ -280,11 +280,7 @@ internal static class SkeletonBench
     private static void UsingBroker(IBusRegistrationConfigurator x, string broker) => x.UsingRabbitMq((context, rabbit) =>
     {
         var address = BrokerAddress.Parse(broker);
-        rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-        {
-            h.Username(address.Username);
-            h.Password(address.Password);
-        });
+        rabbit.Host(address);
         rabbit.ConfigureEndpoints(context);
     });
 }

@@ -237,11 +237,7 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
             var address = BrokerAddress.Parse(broker);
             var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
             {
-                rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-                {
-                    h.Username(address.Username);
-                    h.Password(address.Password);
-                });
+                rabbit.Host(address);
                 rabbit.ReceiveEndpoint($"test-outcomes-{Guid.NewGuid():N}", endpoint =>
                 {
                     endpoint.AutoDelete = true;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
@@ -37,14 +38,10 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var broker = ((AppHost.Hosting.RabbitMqResource)system.Host["messaging"]).ConnectionString!;
-        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(broker);
+        var address = BrokerAddress.Parse(broker);
         bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            rabbit.Host(address);
             rabbit.ReceiveEndpoint($"e2e-marketplace-{Guid.NewGuid():N}", endpoint =>
             {
                 endpoint.AutoDelete = true;

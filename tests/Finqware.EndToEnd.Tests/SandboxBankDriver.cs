@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
@@ -250,14 +251,10 @@ public sealed class SandboxBankDriver : IAsyncDisposable
 
     private async Task StartBusAsync()
     {
-        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
+        var address = BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
         bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            rabbit.Host(address);
             rabbit.ReceiveEndpoint($"test-sandbox-bank-{Guid.NewGuid():N}", endpoint =>
             {
                 endpoint.AutoDelete = true;

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Headers;
@@ -161,12 +162,8 @@ public sealed class SessionFlowTests(SystemFixture system)
     private async Task<MassTransit.IBusControl> BusAsync()
     {
         var broker = ((AppHost.Hosting.RabbitMqResource)system.Host["messaging"]).ConnectionString!;
-        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(broker);
-        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-        {
-            h.Username(address.Username);
-            h.Password(address.Password);
-        }));
+        var address = BrokerAddress.Parse(broker);
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
         await bus.StartAsync(Cancel);
         return bus;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -121,12 +122,8 @@ public sealed class SessionRestartTests(SystemFixture system)
 
     private async Task<IBusControl> BusAsync()
     {
-        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-        {
-            h.Username(address.Username);
-            h.Password(address.Password);
-        }));
+        var address = BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
         await bus.StartAsync(Cancel);
         return bus;
     }

@@ -293,11 +293,7 @@ public sealed class SessionHost : IAsyncDisposable
     private async Task StartBusAsync()
     {
         var address = BrokerAddress.Parse(Broker);
-        bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-        {
-            h.Username(address.Username);
-            h.Password(address.Password);
-        }));
+        bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
         await bus.StartAsync();
     }
 

@@ -57,11 +57,7 @@ public sealed class TestBank : IAsyncDisposable
         TestBank? bank = null;
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            rabbit.Host(address);
             rabbit.ReceiveEndpoint(Manifest.Queue, endpoint =>
             {
                 endpoint.ConfigureConsumeTopology = false;

@@ -37,11 +37,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         var address = BrokerAddress.Parse(broker);
         bus = Bus.Factory.CreateUsingRabbitMq(r =>
         {
-            r.Host(address.Host, address.Port, address.VirtualHost, AnswersConnection, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            r.Host(address, AnswersConnection);
             r.ReceiveEndpoint($"test-answers-{Guid.NewGuid():N}", e =>
             {
                 e.AutoDelete = true;

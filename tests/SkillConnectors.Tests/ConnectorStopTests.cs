@@ -29,11 +29,7 @@ public sealed class ConnectorStopTests(PostgresServerFixture postgres, RabbitMqF
         var address = BrokerAddress.Parse(broker);
         var catalog = Bus.Factory.CreateUsingRabbitMq(r =>
         {
-            r.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            r.Host(address);
             r.ReceiveEndpoint($"test-heartbeats-{Guid.NewGuid():N}", e =>
             {
                 e.AutoDelete = true;

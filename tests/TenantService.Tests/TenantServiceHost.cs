@@ -219,14 +219,10 @@ public sealed class EventRecorder : IAsyncDisposable
     public static async Task<EventRecorder> StartAsync(string broker)
     {
         EventRecorder? recorder = null;
-        var address = Microsoft.Extensions.Hosting.BrokerAddress.Parse(broker);
+        var address = BrokerAddress.Parse(broker);
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
-            rabbit.Host(address.Host, address.Port, address.VirtualHost, h =>
-            {
-                h.Username(address.Username);
-                h.Password(address.Password);
-            });
+            rabbit.Host(address);
             rabbit.ReceiveEndpoint("test-tenant-events", endpoint =>
             {
                 endpoint.Handler<Contracts.Tenants.TenantUpserted>(context =>
