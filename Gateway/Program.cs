@@ -1,5 +1,6 @@
 using Finqware.Gateway.Docs;
 using Finqware.Gateway.GraphQL;
+using Finqware.Gateway.Health;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -7,6 +8,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.MapServicesHealth();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapApiReference();

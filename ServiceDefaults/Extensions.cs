@@ -79,7 +79,7 @@ public static class ServiceDefaultsExtensions
                         !context.Request.Path.StartsWithSegments("/health")
                         && !context.Request.Path.StartsWithSegments("/alive"))
                 .AddHttpClientInstrumentation(options =>
-                    // The gateway's /health asks every service's /health: not a trace anyone needs.
+                    // The gateway's /health/services asks every service's /health: not a trace anyone needs.
                     options.FilterHttpRequestMessage = request =>
                         request.RequestUri?.AbsolutePath is not ("/health" or "/alive"))
                 .AddNpgsql());

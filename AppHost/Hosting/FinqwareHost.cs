@@ -355,7 +355,7 @@ public sealed class FinqwareHost : IAsyncDisposable
         Console.WriteLine($"Finqware is up ({resources.Count} resources in {watch.Elapsed.TotalSeconds:0.0} s)");
         Console.WriteLine($"  gateway     {gateway}");
         Console.WriteLine($"  API docs    {gateway}/docs");
-        Console.WriteLine($"  health      {gateway}/health");
+        Console.WriteLine($"  health      {gateway}/health/services");
         if (DashboardUrl is not null)
         {
             Console.WriteLine($"  dashboard   {DashboardUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal)}");

@@ -2,7 +2,6 @@ using Finqware.Gateway.GraphQL;
 using Finqware.Gateway.Health;
 using GraphQL;
 using Microsoft.Extensions.Http.Resilience;
-using Yarp.ReverseProxy;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,17 +15,9 @@ public static class GatewayExtensions
         builder.Services.AddReverseProxy()
             .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"));
 
-        // Health probes must answer fast and must not be retried by the resilience pipeline.
+        // /health/services asks each service's /health: fast, and never retried by the resilience pipeline. These are
+        // not health checks of the gateway (its /health, its readiness, is the gateway alone).
         builder.Services.AddHttpClient(DownstreamHealthCheck.HttpClientName);
-        var health = builder.Services.AddHealthChecks();
-        foreach (var service in Services)
-        {
-            health.Add(new Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckRegistration(
-                service,
-                sp => new DownstreamHealthCheck(service, sp.GetRequiredService<IProxyStateLookup>(), sp.GetRequiredService<IHttpClientFactory>()),
-                failureStatus: null,
-                tags: [ServiceDefaultsExtensions.ReadyTag]));
-        }
 
         builder.AddGraphQL();
         builder.Services.AddOpenApi("gateway");

@@ -41,7 +41,7 @@ public sealed partial class DownstreamApi(IHttpClientFactory clients, ILogger<Do
             || (ex is OperationCanceledException && !context.CancellationToken.IsCancellationRequested))
         {
             LogUnreachable(logger, service, ex.GetType().Name);
-            throw new DownstreamError($"The {service} service is not answering. Retry in a few seconds; GET /health shows which service is down.",
+            throw new DownstreamError($"The {service} service is not answering. Retry in a few seconds; GET /health/services shows which service is down.",
                 ex is OperationCanceledException ? ProblemCodes.GatewayTimeout : ProblemCodes.BadGateway, null, null);
         }
 

@@ -80,7 +80,7 @@ public static class ProblemDetailsSetup
                 break;
             case StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout:
                 problem.Title = "The service behind this route is not answering.";
-                problem.Detail = "Retry in a few seconds. If it persists, GET /health shows which service is down.";
+                problem.Detail = "Retry in a few seconds. If it persists, GET /health/services shows which service is down.";
                 http.Response.Headers.RetryAfter = "5";
                 break;
             default:
@@ -166,7 +166,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ServiceUnavailable,
             "The service cannot reach a dependency (its database) right now.",
             $"Retry after the number of seconds in Retry-After ({UnavailableRetryAfterSeconds}). A change this request asked for may have been made: " +
-            "read the resource before sending it again. GET /health shows what is down.");
+            "read the resource before sending it again. GET /health/services shows what is down.");
     }
 
     private const int UnavailableRetryAfterSeconds = 5;

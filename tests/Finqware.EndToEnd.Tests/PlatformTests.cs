@@ -19,9 +19,9 @@ public sealed class PlatformTests(SystemFixture system)
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Gateway_health_is_healthy_and_covers_every_service()
+    public async Task Gateway_services_health_is_healthy_and_covers_every_service()
     {
-        var response = await system.Gateway.GetAsync("/health", Cancel);
+        var response = await system.Gateway.GetAsync("/health/services", Cancel);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var health = await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
@@ -129,7 +129,7 @@ public sealed class PlatformTests(SystemFixture system)
 
         // The system as a whole is healthy again, so the other tests see it as they expect.
         await EventuallyAsync(async () =>
-            (await system.Gateway.GetAsync("/health", Cancel)).StatusCode == HttpStatusCode.OK ? true : (bool?)null);
+            (await system.Gateway.GetAsync("/health/services", Cancel)).StatusCode == HttpStatusCode.OK ? true : (bool?)null);
         await EventuallyAsync(async () =>
             (await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/resources", Cancel)).EnumerateArray().All(r => r.GetProperty("health").GetString() == "Healthy") ? true : (bool?)null);
         var logs = await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/resources/sessions/logs", Cancel);

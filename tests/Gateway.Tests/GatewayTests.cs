@@ -15,7 +15,8 @@ namespace Finqware.Gateway.Tests;
 
 /// <summary>
 /// The gateway in front of three small real HTTP services on loopback ports (standing in for catalog, tenants and
-/// sessions): routes by prefix, aggregates their health, serves the API reference and answers problems itself.
+/// sessions): routes by prefix, reports their health at /health/services while its own /health (its readiness) stays
+/// its own, serves the API reference and answers problems itself.
 /// </summary>
 public sealed class GatewayTests : IAsyncLifetime
 {
@@ -91,31 +92,40 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Health_is_healthy_when_every_service_is()
+    public async Task Services_health_is_healthy_when_every_service_is()
     {
-        var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        var response = await client.GetAsync("/health/services", TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var health = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
-        // The sandbox bank is a connector the gateway routes to, not a service its health depends on.
+        // The sandbox bank is a connector the gateway routes to, not a service whose health it reports.
         foreach (var name in downstreams.Keys.Where(n => n != "sandbox-bank"))
         {
             Assert.Equal("Healthy", health.GetProperty("checks").GetProperty(name).GetProperty("status").GetString());
+            Assert.Contains("/health", downstreams[name].Requests);
         }
 
         Assert.False(health.GetProperty("checks").TryGetProperty("sandbox-bank", out _));
     }
 
     [Fact]
-    public async Task Health_names_the_service_that_is_down_and_its_routes_answer_502_problems()
+    public async Task A_service_down_leaves_the_gateway_ready_names_the_service_and_its_routes_answer_502_problems()
     {
         await downstreams["sessions"].DisposeAsync();
 
-        var response = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        // Readiness is the gateway alone: one service down must not take every gateway instance out of the load balancer.
+        var ready = await client.GetAsync("/health", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var own = await ready.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(["self"], own.GetProperty("checks").EnumerateObject().Select(c => c.Name));
+
+        var response = await client.GetAsync("/health/services", TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var health = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("Unhealthy", health.GetProperty("status").GetString());
         Assert.Equal("Unhealthy", health.GetProperty("checks").GetProperty("sessions").GetProperty("status").GetString());
+        Assert.Contains("sessions is not reachable", health.GetProperty("checks").GetProperty("sessions").GetProperty("description").GetString(), StringComparison.Ordinal);
         Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("catalog").GetProperty("status").GetString());
 
         var proxied = await client.GetAsync("/sessions/abc", TestContext.Current.CancellationToken);
