@@ -4,6 +4,9 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+// After the problem-details middleware, so that an access check the database fails is a 503 problem like any other.
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapServiceOpenApi();
 app.MapSessionServiceApi();
 app.Run();

@@ -7,24 +7,6 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Finqware.SessionService.Access;
 
-public sealed class TenantTokenOptions
-{
-    public const string Section = "TenantTokens";
-
-    public string Issuer { get; set; } = "finqware";
-
-    /// <summary>The audience of tenant API tokens (TenantService's <c>POST /oauth/token</c>).</summary>
-    public string Audience { get; set; } = "finqware-api";
-
-    /// <summary>Where the signing keys are published; <c>tenants</c> is resolved by service discovery.</summary>
-    public Uri JwksUri { get; set; } = new("http://tenants/.well-known/jwks.json");
-
-    public TimeSpan JwksCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>At most one refresh in this interval when a token names a key we do not know.</summary>
-    public TimeSpan JwksMinimumRefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
-}
-
 /// <summary>
 /// Validates tenant API tokens locally (signature, issuer, audience, lifetime) against TenantService's JWKS, which is
 /// fetched once and cached; an unknown key id triggers one rate-limited refresh (key rotation). A token that validated
@@ -61,7 +43,17 @@ public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients,
             validated.TryRemove(fingerprint, out _);
         }
 
-        var kid = Handler.ReadJsonWebToken(token).Kid;
+        // CanReadToken only counts the dots: a header that is not base64url JSON ("x.y.z") throws here.
+        string kid;
+        try
+        {
+            kid = Handler.ReadJsonWebToken(token).Kid;
+        }
+        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException)
+        {
+            return null;
+        }
+
         if (DateTimeOffset.UtcNow - fetchedAt > options.Value.JwksCacheDuration || !keys.Any(k => k.KeyId == kid))
         {
             await RefreshAsync(cancellationToken);
@@ -72,6 +64,8 @@ public sealed partial class TenantTokenValidator(IHttpClientFactory httpClients,
             ValidIssuer = options.Value.Issuer,
             ValidAudience = options.Value.Audience,
             IssuerSigningKeys = keys,
+            // What TenantService signs with; a token of another algorithm is refused before its signature is looked at.
+            ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
             ClockSkew = TimeSpan.FromSeconds(30),
         });
         if (!result.IsValid || !result.Claims.TryGetValue("client_id", out var claim) || claim is not string clientId)

@@ -17,7 +17,7 @@ public static class AccountsApi
 
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var accounts = app.MapGroup("/accounts").WithTags("Accounts");
+        var accounts = app.MapGroup("/accounts").WithTags("Accounts").RequireServer(DataErrors.ServerOnly);
         accounts.MapGet("/", ListAsync).WithName("ListAccounts")
             .WithSummary("Accounts of the tenant's active connections; ?connection_id= for one connection.");
         accounts.MapGet("/{account_id}", GetAsync).WithName("GetAccount").WithSummary("One account.");
@@ -25,20 +25,15 @@ public static class AccountsApi
             .WithSummary("The account's balances as of the last sync (Berlin Group balance types).");
         accounts.MapGet("/{account_id}/transactions", ListTransactionsAsync).WithName("ListTransactions")
             .WithSummary("Transactions newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).");
-        app.MapGroup("/transactions").WithTags("Accounts")
+        app.MapGroup("/transactions").WithTags("Accounts").RequireServer(DataErrors.ServerOnly)
             .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
             .WithSummary("What changed in a connection's transactions since a cursor: added, modified (a pending one that booked), removed.");
         return app;
     }
 
     public static async Task<Results<Ok<AccountList>, ProblemHttpResult>> ListAsync(
-        [FromQuery(Name = "connection_id")] string? connectionId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromQuery(Name = "connection_id")] string? connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         var now = clock.GetUtcNow();
         List<Connection> connections;
         if (connectionId is not null)
@@ -69,16 +64,16 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "account_id")] string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id")] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (account, connection, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
         return account is null ? error! : TypedResults.Ok(account.ToView(connection!.ConnectionId));
     }
 
     public static async Task<Results<Ok<BalanceList>, ProblemHttpResult>> GetBalancesAsync(
-        [FromRoute(Name = "account_id")] string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id")] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (account, _, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        var (account, _, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
         return account is null
             ? error!
             : TypedResults.Ok(new BalanceList(account.AccountId, [.. account.Balances.Select(b => new BalanceView(b.Type, DataViews.Money(b.Amount), b.Currency, b.ReferenceDate))]));
@@ -90,13 +85,12 @@ public static class AccountsApi
         [FromQuery(Name = "to")] string? to,
         [FromQuery(Name = "cursor")] string? cursor,
         [FromQuery(Name = "limit")] string? limit,
+        Caller caller,
         SessionDbContext db,
-        TenantAccess access,
         TimeProvider clock,
-        HttpContext http,
         CancellationToken cancellationToken)
     {
-        var (account, connection, error) = await ReadableAccountAsync(accountId, db, access, clock, http, cancellationToken);
+        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
         if (account is null)
         {
             return error!;
@@ -151,13 +145,8 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
-        SyncRequest request, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        SyncRequest request, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         if (string.IsNullOrWhiteSpace(request.ConnectionId))
         {
             return DataErrors.Invalid("connection_id", "is required.");
@@ -220,13 +209,8 @@ public static class AccountsApi
 
     /// <summary>The tenant's account and its connection when the connection may be read; else the refusal.</summary>
     private static async Task<(Account? Account, Connection? Connection, ProblemHttpResult? Error)> ReadableAccountAsync(
-        string accountId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return (null, null, DataErrors.ServerOnly());
-        }
-
         var account = accountId.Length > 128
             ? null
             : await db.Accounts.AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == caller.ClientId && a.AccountId == accountId, cancellationToken);

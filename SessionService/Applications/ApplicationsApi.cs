@@ -11,20 +11,15 @@ public static class ApplicationsApi
 {
     public static IEndpointRouteBuilder MapApplicationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/applications").WithTags("Applications")
+        app.MapGroup("/applications").WithTags("Applications").RequireServer(DataErrors.ServerOnly)
             .MapGet("/{application_id}", GetAsync).WithName("GetApplication")
             .WithSummary("A marketplace application: status, offer, verification (KYC) decision, contract.");
         return app;
     }
 
     public static async Task<Results<Ok<ApplicationView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "application_id")] string applicationId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "application_id")] string applicationId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         var application = applicationId.Length > 128
             ? null
             : await db.Applications.AsNoTracking().FirstOrDefaultAsync(a => a.ClientId == caller.ClientId && a.ApplicationId == applicationId, cancellationToken);

@@ -15,7 +15,7 @@ public static partial class ConnectionsApi
 
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
-        var connections = app.MapGroup("/connections").WithTags("Connections");
+        var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(DataErrors.ServerOnly);
         connections.MapGet("/", ListAsync).WithName("ListConnections")
             .WithSummary("The tenant's connections (consents), newest first, with their accounts; ?status=ACTIVE|EXPIRED|REVOKED.");
         connections.MapGet("/{connection_id}", GetAsync).WithName("GetConnection")
@@ -28,13 +28,8 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ConnectionList>, ProblemHttpResult>> ListAsync(
-        [FromQuery(Name = "status")] string? status, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromQuery(Name = "status")] string? status, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         if (status is not null && !ConnectionStatus.All.Contains(status))
         {
             return DataErrors.Invalid("status", $"must be one of {string.Join(", ", ConnectionStatus.All)}.");
@@ -50,13 +45,8 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "connection_id")] string connectionId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id")] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {
             return DataErrors.ConnectionNotFound();
@@ -68,18 +58,12 @@ public static partial class ConnectionsApi
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
         [FromRoute(Name = "connection_id")] string connectionId,
+        Caller caller,
         SessionDbContext db,
-        TenantAccess access,
         TimeProvider clock,
         ILogger<Connection> logger,
-        HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var connection = await LockAsync(db, caller.ClientId, connectionId, cancellationToken);
         if (connection is null)
@@ -110,13 +94,8 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Accepted<RefreshAccepted>, ProblemHttpResult>> RefreshAsync(
-        [FromRoute(Name = "connection_id")] string connectionId, SessionDbContext db, TenantAccess access, TimeProvider clock, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id")] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {
             return DataErrors.ConnectionNotFound();

@@ -38,6 +38,7 @@ public static class SessionServiceExtensions
             bus.AddConsumer<VerificationCompletedConsumer>().Endpoint(e => e.Name = "sessions-verification-completed");
         });
         builder.AddOutboxRelay<SessionDbContext>();
+        builder.AddSessionAccess();
         builder.AddServiceOpenApi("Finqware Sessions API", "Onboarding sessions, steps and uploads, and the data users consented to.");
 
         builder.Services.AddOptions<NonceOptions>().BindConfiguration(NonceOptions.Section)
@@ -49,7 +50,6 @@ public static class SessionServiceExtensions
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         builder.Services.AddOptions<SessionExpiryOptions>().BindConfiguration(SessionExpiryOptions.Section);
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
-        builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section);
         builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);
 
         builder.Services.AddOptions<ReplicaCacheOptions>().BindConfiguration(ReplicaCacheOptions.Section);
@@ -58,9 +58,6 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton<StepDataValidator>();
         builder.Services.AddSingleton<StepNotifier>();
         builder.Services.AddSingleton<SessionMetrics>();
-        builder.Services.AddSingleton<TenantTokenValidator>();
-        builder.Services.AddHttpClient(nameof(TenantTokenValidator));
-        builder.Services.AddScoped<TenantAccess>();
         builder.Services.AddScoped<SkillDirectory>();
         builder.Services.AddScoped<WebhookOutbox>();
         builder.Services.AddScoped<SessionWorkflow>();

@@ -11,20 +11,15 @@ public static class PaymentsApi
 {
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/payments").WithTags("Payments")
+        app.MapGroup("/payments").WithTags("Payments").RequireServer(DataErrors.ServerOnly)
             .MapGet("/{payment_id}", GetAsync).WithName("GetPayment")
             .WithSummary("A payment with its Berlin Group transaction status (RCVD, ACTC, ACSP, ACSC, RJCT, CANC…) and status history.");
         return app;
     }
 
     public static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "payment_id")] string paymentId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "payment_id")] string paymentId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return DataErrors.ServerOnly();
-        }
-
         var payment = paymentId.Length > 128
             ? null
             : await db.Payments.AsNoTracking().FirstOrDefaultAsync(p => p.ClientId == caller.ClientId && p.PaymentId == paymentId, cancellationToken);

@@ -18,46 +18,46 @@ public static class SessionsApi
 
     public static IEndpointRouteBuilder MapSessionsApi(this IEndpointRouteBuilder app)
     {
+        // The client app, with the credentials the seed puts in the body: its app key to open, the nonce to submit.
         var sessions = app.MapGroup("/sessions").WithTags("Sessions");
-        sessions.MapPost("/", OpenAsync).WithName("OpenSession")
+        sessions.MapPost("/", OpenAsync).WithName("OpenSession").WithBodyCredentials(BodyCredentials.ClientAppKey)
             .WithSummary("Open an onboarding session (client app: client_id + client_app_key).");
-        sessions.MapPost("/{session_id:guid}/steps", SubmitStepAsync).WithName("SubmitStep")
+        sessions.MapPost("/{session_id:guid}/steps", SubmitStepAsync).WithName("SubmitStep").WithBodyCredentials(BodyCredentials.Nonce)
             .WithSummary("Submit the next step's data with the current nonce; returns the step and the next nonce.");
-        sessions.MapGet("/{session_id:guid}", GetSessionAsync).WithName("GetSession")
+
+        var readers = app.MapGroup("/sessions").WithTags("Sessions").RequireClientAppOrServer();
+        readers.MapGet("/{session_id:guid}", GetSessionAsync).WithName("GetSession")
             .WithSummary("Read a session: Bearer API token (full) or Basic client_id:client_app_key (statuses only).");
-        sessions.MapGet("/{session_id:guid}/steps/{step_id:guid}", GetStepAsync).WithName("GetStep")
+        readers.MapGet("/{session_id:guid}/steps/{step_id:guid}", GetStepAsync).WithName("GetStep")
             .WithSummary("Read a step; ?wait=N (at most 30) waits while the connector works on it.");
-        sessions.MapPost("/{session_id:guid}/cancel", CancelAsync).WithName("CancelSession")
+        readers.MapPost("/{session_id:guid}/cancel", CancelAsync).WithName("CancelSession")
             .WithSummary("Cancel an open session (Bearer API token or Basic client_id:client_app_key).");
-        sessions.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
+
+        var servers = app.MapGroup("/sessions").WithTags("Sessions").RequireServer(ServerOnly);
+        servers.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
             .WithSummary("Webhook deliveries about this session (Bearer API token).");
-        sessions.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
+        servers.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
             .WithSummary("The tenant's latest webhook deliveries (Bearer API token).");
         return app;
     }
 
     public static async Task<Results<Created<OpenSessionResponse>, ProblemHttpResult>> OpenAsync(
-        OpenSessionRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
+        OpenSessionRequest request, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
         var (opened, error) = await workflow.OpenAsync(request, cancellationToken);
         return opened is null ? error! : TypedResults.Created($"/sessions/{opened.SessionId}", opened);
     }
 
     public static async Task<Results<Accepted<SubmitStepResponse>, ProblemHttpResult>> SubmitStepAsync(
-        [FromRoute(Name = "session_id")] Guid sessionId, SubmitStepRequest request, SessionWorkflow workflow, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "session_id")] Guid sessionId, SubmitStepRequest request, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
         var (submitted, error) = await workflow.SubmitStepAsync(sessionId, request, cancellationToken);
         return submitted is null ? error! : TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.StepId}", submitted);
     }
 
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(
-        [FromRoute(Name = "session_id")] Guid sessionId, SessionWorkflow workflow, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
-        {
-            return SessionProblems.Unauthenticated();
-        }
-
         var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
         return session is null ? SessionProblems.SessionNotFound() : TypedResults.Ok(View(session, manifest, caller.IsServer));
     }
@@ -66,19 +66,12 @@ public static class SessionsApi
         [FromRoute(Name = "session_id")] Guid sessionId,
         [FromRoute(Name = "step_id")] Guid stepId,
         [FromQuery(Name = "wait")] int? wait,
+        Caller caller,
         SessionWorkflow workflow,
         SessionDbContext db,
-        TenantAccess access,
         StepNotifier notifier,
-        TimeProvider clock,
-        HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
-        {
-            return SessionProblems.Unauthenticated();
-        }
-
         if (wait is < 0)
         {
             return ApiProblems.Validation(new Dictionary<string, string[]> { ["wait"] = [$"must be between 0 and {MaxWaitSeconds}."] },
@@ -116,25 +109,15 @@ public static class SessionsApi
     }
 
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> CancelAsync(
-        [FromRoute(Name = "session_id")] Guid sessionId, SessionWorkflow workflow, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { } caller)
-        {
-            return SessionProblems.Unauthenticated();
-        }
-
         var (session, manifest, error) = await workflow.CancelAsync(sessionId, caller.ClientId, cancellationToken);
         return session is null ? error! : TypedResults.Ok(View(session, manifest, caller.IsServer));
     }
 
     public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetSessionDeliveriesAsync(
-        [FromRoute(Name = "session_id")] Guid sessionId, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return ServerOnly();
-        }
-
         if (!await db.Sessions.AnyAsync(s => s.Id == sessionId && s.ClientId == caller.ClientId, cancellationToken))
         {
             return SessionProblems.SessionNotFound();
@@ -144,13 +127,8 @@ public static class SessionsApi
     }
 
     public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetDeliveriesAsync(
-        [FromQuery(Name = "limit")] int? limit, SessionDbContext db, TenantAccess access, HttpContext http, CancellationToken cancellationToken)
+        [FromQuery(Name = "limit")] int? limit, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
-        if (await access.IdentifyAsync(http.Request, cancellationToken) is not { IsServer: true } caller)
-        {
-            return ServerOnly();
-        }
-
         return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
     }
 

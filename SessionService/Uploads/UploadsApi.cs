@@ -30,6 +30,7 @@ public static partial class UploadsApi
         app.MapPost("/steps/{step_id:guid}/upload", UploadAsync)
             .WithName("UploadStepDocument")
             .WithTags("Sessions")
+            .WithBodyCredentials(BodyCredentials.Nonce)
             .WithSummary("Upload a document a step requires (multipart/form-data: client_id, nonce, kind, then file).")
             .Accepts<IFormFile>("multipart/form-data");
         return app;

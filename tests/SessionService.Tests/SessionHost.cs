@@ -167,11 +167,13 @@ public sealed class SessionHost : IAsyncDisposable
     }
 
     /// <summary>An API token as TenantService's POST /oauth/token issues it (ES256, audience finqware-api, claim client_id).</summary>
-    public string ApiToken(string clientId, string audience = "finqware-api") => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    public string ApiToken(string clientId, string audience = "finqware-api", DateTime? expires = null) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "finqware",
         Audience = audience,
-        Expires = DateTime.UtcNow.AddMinutes(15),
+        IssuedAt = (expires ?? DateTime.UtcNow.AddMinutes(15)).AddMinutes(-15),
+        NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(15)).AddMinutes(-15),
+        Expires = expires ?? DateTime.UtcNow.AddMinutes(15),
         Claims = new Dictionary<string, object> { ["client_id"] = clientId, ["sub"] = clientId, ["scope"] = "sessions:read data:read" },
         SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(signingKey) { KeyId = "test-key" }, SecurityAlgorithms.EcdsaSha256),
     });
