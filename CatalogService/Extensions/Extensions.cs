@@ -1,5 +1,6 @@
 using Finqware.CatalogService.Infrastructure;
 using Finqware.CatalogService.Skills;
+using MassTransit;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -10,11 +11,8 @@ public static class CatalogServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<CatalogDbContext>("catalogdb");
         builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
-        builder.AddMessaging("catalog", bus =>
-        {
-            bus.AddConsumer<SkillAnnouncedConsumer>();
-            bus.AddConsumer<SkillHeartbeatConsumer>();
-        });
+        // Every consumer of this assembly; each one's Definition names its queue.
+        builder.AddMessaging("catalog", bus => bus.AddConsumers(typeof(CatalogServiceExtensions).Assembly));
         builder.AddOutboxRelay<CatalogDbContext>();
         builder.AddServiceOpenApi("Finqware Catalog API", "The skills that tenants can use: account information, payment initiation and marketplace products, with their steps.");
         return builder;

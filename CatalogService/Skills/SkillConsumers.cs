@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Finqware.CatalogService.Infrastructure;
 using Finqware.Contracts.Skills;
+using Finqware.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -14,6 +15,9 @@ namespace Finqware.CatalogService.Skills;
 public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProvider clock, ILogger<SkillAnnouncedConsumer> logger)
     : IConsumer<SkillAnnounced>
 {
+    /// <summary>Its queue; no inbox: an announcement is an upsert of the manifest, and passing it on again is harmless.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<SkillAnnouncedConsumer>("catalog-skill-announced");
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     public async Task Consume(ConsumeContext<SkillAnnounced> context)
@@ -81,6 +85,9 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
 /// <summary>Keeps the catalog's view of running connector instances: seen now, or gone when they say goodbye.</summary>
 public sealed class SkillHeartbeatConsumer(CatalogDbContext db, TimeProvider clock) : IConsumer<SkillHeartbeat>
 {
+    /// <summary>Its queue; no inbox: a heartbeat is an upsert of the latest time seen, the same however often it comes.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<SkillHeartbeatConsumer>("catalog-skill-heartbeat");
+
     public async Task Consume(ConsumeContext<SkillHeartbeat> context)
     {
         var beat = context.Message;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Inbox;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using MassTransit;
@@ -13,6 +14,9 @@ namespace Finqware.SessionService.Applications;
 /// </summary>
 public sealed partial class ApplicationUpdatedConsumer(SessionDbContext db, ILogger<ApplicationUpdatedConsumer> logger) : IConsumer<ApplicationUpdated>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<ApplicationUpdatedConsumer, SessionDbContext>("sessions-application-updated");
+
     public async Task Consume(ConsumeContext<ApplicationUpdated> context)
     {
         var message = context.Message;
@@ -20,16 +24,10 @@ public sealed partial class ApplicationUpdatedConsumer(SessionDbContext db, ILog
         DataEventSupport.Require(DataEventSupport.IsId(message.ApplicationId) && DataEventSupport.IsId(message.ClientId, 64) && DataEventSupport.IsId(message.Skill)
             && DataEventSupport.IsId(message.Product, 64) && DataEventSupport.IsId(message.Status, 32),
             "ApplicationUpdated needs application_id, client_id, skill, product and status.");
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(ApplicationUpdatedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         if (await DataEventSupport.IsForeignSessionAsync(db, message.SessionId, message.ClientId, cancellationToken))
         {
             LogForeign(logger, message.ApplicationId, message.SessionId);
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
 
@@ -47,7 +45,6 @@ public sealed partial class ApplicationUpdatedConsumer(SessionDbContext db, ILog
         else if (message.At < application.LastEventAt)
         {
             LogIgnored(logger, application.ApplicationId, message.Status);
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
 
@@ -69,7 +66,6 @@ public sealed partial class ApplicationUpdatedConsumer(SessionDbContext db, ILog
         application.LastEventAt = message.At;
         application.UpdatedAt = message.At;
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         LogUpdated(logger, application.ApplicationId, application.Status);
     }
 
@@ -89,16 +85,14 @@ public sealed partial class ApplicationUpdatedConsumer(SessionDbContext db, ILog
 /// <summary>Records a session's offline verification decision; the first decision stands, duplicates change nothing.</summary>
 public sealed partial class VerificationCompletedConsumer(SessionDbContext db, ILogger<VerificationCompletedConsumer> logger) : IConsumer<VerificationCompleted>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<VerificationCompletedConsumer, SessionDbContext>("sessions-verification-completed");
+
     public async Task Consume(ConsumeContext<VerificationCompleted> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         DataEventSupport.Require(DataEventSupport.IsId(message.ClientId, 64), "VerificationCompleted needs client_id.");
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(VerificationCompletedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         if (await DataEventSupport.IsForeignSessionAsync(db, message.SessionId, message.ClientId, cancellationToken))
         {
@@ -117,8 +111,6 @@ public sealed partial class VerificationCompletedConsumer(SessionDbContext db, I
                 await db.SaveChangesAsync(cancellationToken);
             }
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "VerificationCompleted names session {SessionId} of another tenant: ignored")]

@@ -1,4 +1,5 @@
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Inbox;
 using Finqware.SessionService.Accounts;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Webhooks;
@@ -19,21 +20,18 @@ public sealed partial class ConnectionDataSyncedConsumer(
     TimeProvider clock,
     ILogger<ConnectionDataSyncedConsumer> logger) : IConsumer<ConnectionDataSynced>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<ConnectionDataSyncedConsumer, SessionDbContext>("sessions-connection-data-synced");
+
     public async Task Consume(ConsumeContext<ConnectionDataSynced> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         Validate(message);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(ConnectionDataSyncedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         if (await DataEventSupport.IsForeignSessionAsync(db, message.SessionId, message.ClientId, cancellationToken))
         {
             LogForeign(logger, message.ConnectionId, message.SessionId);
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
 
@@ -60,7 +58,6 @@ public sealed partial class ConnectionDataSyncedConsumer(
         else if (connection.Status == ConnectionStatus.Revoked || message.SyncedAt < connection.LastSyncedAt)
         {
             LogIgnored(logger, connection.ConnectionId, connection.Status);
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
 
@@ -98,7 +95,6 @@ public sealed partial class ConnectionDataSyncedConsumer(
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
         LogSynced(logger, connection.ConnectionId, accounts.Count, added, modified, removed);
     }
 

@@ -1,4 +1,5 @@
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Inbox;
 using Finqware.SessionService.Infrastructure;
 using MassTransit;
 
@@ -7,17 +8,15 @@ namespace Finqware.SessionService.Connections;
 /// <summary>Records a refresh the bank refused as the connection's <c>last_refresh_error</c>; the connection keeps its last data.</summary>
 public sealed partial class ConnectionRefreshFailedConsumer(SessionDbContext db, TimeProvider clock, ILogger<ConnectionRefreshFailedConsumer> logger) : IConsumer<ConnectionRefreshFailed>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<ConnectionRefreshFailedConsumer, SessionDbContext>("sessions-connection-refresh-failed");
+
     public async Task Consume(ConsumeContext<ConnectionRefreshFailed> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         DataEventSupport.Require(DataEventSupport.IsId(message.ConnectionId) && DataEventSupport.IsId(message.ClientId, 64) && DataEventSupport.IsId(message.Code, 64),
             "ConnectionRefreshFailed needs connection_id, client_id and a code of at most 64 characters.");
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(ConnectionRefreshFailedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         var connection = await ConnectionsApi.LockAsync(db, message.ClientId, message.ConnectionId, cancellationToken);
         if (connection is null)
@@ -34,8 +33,6 @@ public sealed partial class ConnectionRefreshFailedConsumer(SessionDbContext db,
             await db.SaveChangesAsync(cancellationToken);
             LogFailed(logger, connection.ConnectionId, message.Code);
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ConnectionRefreshFailed for unknown connection {ConnectionId} ignored")]

@@ -13,6 +13,7 @@ using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Tenants;
 using Finqware.SessionService.Uploads;
 using Finqware.SessionService.Webhooks;
+using MassTransit;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -22,21 +23,8 @@ public static class SessionServiceExtensions
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<SessionDbContext>("sessiondb");
-        builder.AddMessaging("sessions", bus =>
-        {
-            // Named per service: the catalog consumes the same events on queues of its own.
-            bus.AddConsumer<StepProcessedConsumer>().Endpoint(e => e.Name = "sessions-step-processed");
-            bus.AddConsumer<TenantUpsertedConsumer>().Endpoint(e => e.Name = "sessions-tenant-upserted");
-            bus.AddConsumer<TenantRemovedConsumer>().Endpoint(e => e.Name = "sessions-tenant-removed");
-            bus.AddConsumer<SkillRegisteredConsumer>().Endpoint(e => e.Name = "sessions-skill-registered");
-            bus.AddConsumer<SkillHeartbeatConsumer>().Endpoint(e => e.Name = "sessions-skill-heartbeat");
-            bus.AddConsumer<ConnectionDataSyncedConsumer>().Endpoint(e => e.Name = "sessions-connection-data-synced");
-            bus.AddConsumer<ConnectionRefreshFailedConsumer>().Endpoint(e => e.Name = "sessions-connection-refresh-failed");
-            bus.AddConsumer<PaymentInitiatedConsumer>().Endpoint(e => e.Name = "sessions-payment-initiated");
-            bus.AddConsumer<PaymentStatusChangedConsumer>().Endpoint(e => e.Name = "sessions-payment-status-changed");
-            bus.AddConsumer<ApplicationUpdatedConsumer>().Endpoint(e => e.Name = "sessions-application-updated");
-            bus.AddConsumer<VerificationCompletedConsumer>().Endpoint(e => e.Name = "sessions-verification-completed");
-        });
+        // Every consumer of this assembly; each one's Definition names its queue and says whether it has an inbox.
+        builder.AddMessaging("sessions", bus => bus.AddConsumers(typeof(SessionServiceExtensions).Assembly));
         builder.AddOutboxRelay<SessionDbContext>();
         builder.AddSessionAccess();
         builder.AddServiceOpenApi("Finqware Sessions API", "Onboarding sessions, steps and uploads, and the data users consented to.");

@@ -1,4 +1,5 @@
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Inbox;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Webhooks;
@@ -48,6 +49,9 @@ internal static class PaymentStore
 
 public sealed partial class PaymentInitiatedConsumer(SessionDbContext db, ILogger<PaymentInitiatedConsumer> logger) : IConsumer<PaymentInitiated>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<PaymentInitiatedConsumer, SessionDbContext>("sessions-payment-initiated");
+
     public async Task Consume(ConsumeContext<PaymentInitiated> context)
     {
         var message = context.Message;
@@ -55,11 +59,6 @@ public sealed partial class PaymentInitiatedConsumer(SessionDbContext db, ILogge
         DataEventSupport.Require(DataEventSupport.IsId(message.PaymentId) && DataEventSupport.IsId(message.ClientId, 64) && DataEventSupport.IsId(message.Status, 16)
             && DataEventSupport.IsId(message.Skill) && message.Currency.Length == 3,
             "PaymentInitiated needs payment_id, client_id, skill, a status of at most 16 characters and a three-letter currency.");
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(PaymentInitiatedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         var payment = await PaymentStore.LoadOrCreateAsync(db, message.ClientId, message.PaymentId, message.SessionId, message.Status, message.At, cancellationToken);
         if (payment is null)
@@ -80,8 +79,6 @@ public sealed partial class PaymentInitiatedConsumer(SessionDbContext db, ILogge
             PaymentStore.Touch(payment, message.At);
             await db.SaveChangesAsync(cancellationToken);
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PaymentInitiated {PaymentId} names session {SessionId} of another tenant: ignored")]
@@ -94,23 +91,20 @@ public sealed partial class PaymentInitiatedConsumer(SessionDbContext db, ILogge
 /// </summary>
 public sealed partial class PaymentStatusChangedConsumer(SessionDbContext db, WebhookOutbox webhooks, ILogger<PaymentStatusChangedConsumer> logger) : IConsumer<PaymentStatusChanged>
 {
+    /// <summary>Its queue; each message handled once, in one transaction with its inbox row.</summary>
+    public sealed class Definition() : InboxConsumerDefinition<PaymentStatusChangedConsumer, SessionDbContext>("sessions-payment-status-changed");
+
     public async Task Consume(ConsumeContext<PaymentStatusChanged> context)
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
         DataEventSupport.Require(DataEventSupport.IsId(message.PaymentId) && DataEventSupport.IsId(message.ClientId, 64) && DataEventSupport.IsId(message.Status, 16),
             "PaymentStatusChanged needs payment_id, client_id and a status of at most 16 characters.");
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (context.MessageId is { } messageId && !await db.TryRecordInboxAsync(messageId, nameof(PaymentStatusChangedConsumer), cancellationToken))
-        {
-            return;
-        }
 
         var payment = await PaymentStore.LoadOrCreateAsync(db, message.ClientId, message.PaymentId, message.SessionId, message.Status, message.At, cancellationToken);
         if (payment is null)
         {
             LogForeign(logger, message.PaymentId, message.SessionId);
-            await transaction.CommitAsync(cancellationToken);
             return;
         }
 
@@ -133,8 +127,6 @@ public sealed partial class PaymentStatusChangedConsumer(SessionDbContext db, We
         {
             LogIgnored(logger, payment.PaymentId, message.Status, payment.Status);
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PaymentStatusChanged {PaymentId} names session {SessionId} of another tenant: ignored")]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Skills;
+using Finqware.ServiceDefaults.Messaging;
 using Finqware.SessionService.Infrastructure;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -44,6 +45,9 @@ internal static class SkillJson
 
 public sealed class SkillRegisteredConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<SkillRegistered>
 {
+    /// <summary>Its queue; no inbox: a copy no newer than the replica (by registered_at) changes nothing.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<SkillRegisteredConsumer>("sessions-skill-registered");
+
     public async Task Consume(ConsumeContext<SkillRegistered> context)
     {
         var manifest = context.Message.Manifest;
@@ -65,6 +69,9 @@ public sealed class SkillRegisteredConsumer(SessionDbContext db, ReplicaCache re
 
 public sealed class SkillHeartbeatConsumer(SessionDbContext db, ReplicaCache replicas, TimeProvider clock) : IConsumer<SkillHeartbeat>
 {
+    /// <summary>Its queue; no inbox: a heartbeat is an upsert of the latest time seen, the same however often it comes.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<SkillHeartbeatConsumer>("sessions-skill-heartbeat");
+
     public async Task Consume(ConsumeContext<SkillHeartbeat> context)
     {
         var beat = context.Message;

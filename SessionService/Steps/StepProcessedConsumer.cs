@@ -1,4 +1,5 @@
 using Finqware.Contracts.Sessions;
+using Finqware.ServiceDefaults.Messaging;
 using Finqware.ServiceDefaults.Outbox;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
@@ -32,6 +33,14 @@ public sealed partial class StepProcessedConsumer(
     TimeProvider clock,
     ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
 {
+    /// <summary>
+    /// Its queue, and no inbox filter: this consumer writes its inbox row itself, in the one statement that applies the
+    /// outcome (<see cref="StepOutcomeWrite"/>). The filter would hold a transaction open around the consumer's work and
+    /// add three round trips (begin, the inbox row, commit) to the step path, which this statement exists to avoid
+    /// (docs/benchmarks.md); its guard already does what the filter's transaction would.
+    /// </summary>
+    public sealed class Definition() : QueueConsumerDefinition<StepProcessedConsumer>("sessions-step-processed");
+
     /// <summary>How many times an outcome is applied again after a concurrent change before the message is retried.</summary>
     public const int Attempts = 10;
 

@@ -1,4 +1,5 @@
 using Finqware.Contracts.Tenants;
+using Finqware.ServiceDefaults.Messaging;
 using Finqware.SessionService.Infrastructure;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
@@ -8,6 +9,9 @@ namespace Finqware.SessionService.Tenants;
 /// <summary>Keeps the tenant replica; an event older than what the replica holds (by version) changes nothing.</summary>
 public sealed class TenantUpsertedConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<TenantUpserted>
 {
+    /// <summary>Its queue; no inbox: a copy no newer than the replica (by version) changes nothing.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<TenantUpsertedConsumer>("sessions-tenant-upserted");
+
     public async Task Consume(ConsumeContext<TenantUpserted> context)
     {
         var message = context.Message;
@@ -37,6 +41,9 @@ public sealed class TenantUpsertedConsumer(SessionDbContext db, ReplicaCache rep
 
 public sealed class TenantRemovedConsumer(SessionDbContext db, ReplicaCache replicas) : IConsumer<TenantRemoved>
 {
+    /// <summary>Its queue; no inbox: a copy no newer than the replica (by version) changes nothing.</summary>
+    public sealed class Definition() : QueueConsumerDefinition<TenantRemovedConsumer>("sessions-tenant-removed");
+
     public async Task Consume(ConsumeContext<TenantRemoved> context)
     {
         var message = context.Message;
