@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.OpenApi;
 
 namespace Finqware.SessionService.Access;
@@ -35,11 +34,11 @@ public static class AccessSetup
 
     /// <summary>The route group is for the tenant's client app (statuses) or its server (everything): <see cref="AccessPolicies.ClientAppOrServer"/>.</summary>
     public static TBuilder RequireClientAppOrServer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AccessPolicies.ClientAppOrServer).WithMetadata(new AccessRefusal(SessionProblems.Unauthenticated));
+        builder.RequireAuthorization(AccessPolicies.ClientAppOrServer).WithMetadata(AccessRefusal.ClientAppOrServer);
 
     /// <summary>The route group is for the tenant's server only (<see cref="AccessPolicies.Server"/>); others get <paramref name="refusal"/>.</summary>
-    public static TBuilder RequireServer<TBuilder>(this TBuilder builder, Func<ProblemHttpResult> refusal) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AccessPolicies.Server).WithMetadata(new AccessRefusal(refusal));
+    public static TBuilder RequireServer<TBuilder>(this TBuilder builder, AccessRefusal refusal) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(AccessPolicies.Server).WithMetadata(refusal);
 
     /// <summary>The route takes its credentials in its body (<see cref="BodyCredentials"/>); its workflow checks them.</summary>
     public static TBuilder WithBodyCredentials<TBuilder>(this TBuilder builder, BodyCredentials credentials) where TBuilder : IEndpointConventionBuilder =>

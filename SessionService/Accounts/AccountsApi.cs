@@ -17,7 +17,7 @@ public static class AccountsApi
 
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
-        var accounts = app.MapGroup("/accounts").WithTags("Accounts").RequireServer(DataErrors.ServerOnly);
+        var accounts = app.MapGroup("/accounts").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData);
         accounts.MapGet("/", ListAsync).WithName("ListAccounts")
             .WithSummary("Accounts of the tenant's active connections; ?connection_id= for one connection.");
         accounts.MapGet("/{account_id}", GetAsync).WithName("GetAccount").WithSummary("One account.");
@@ -25,7 +25,7 @@ public static class AccountsApi
             .WithSummary("The account's balances as of the last sync (Berlin Group balance types).");
         accounts.MapGet("/{account_id}/transactions", ListTransactionsAsync).WithName("ListTransactions")
             .WithSummary("Transactions newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).");
-        app.MapGroup("/transactions").WithTags("Accounts").RequireServer(DataErrors.ServerOnly)
+        app.MapGroup("/transactions").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData)
             .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
             .WithSummary("What changed in a connection's transactions since a cursor: added, modified (a pending one that booked), removed.");
         return app;

@@ -11,7 +11,7 @@ public static class ApplicationsApi
 {
     public static IEndpointRouteBuilder MapApplicationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/applications").WithTags("Applications").RequireServer(DataErrors.ServerOnly)
+        app.MapGroup("/applications").WithTags("Applications").RequireServer(AccessRefusal.ConsentedData)
             .MapGet("/{application_id}", GetAsync).WithName("GetApplication")
             .WithSummary("A marketplace application: status, offer, verification (KYC) decision, contract.");
         return app;

@@ -15,7 +15,7 @@ public static partial class ConnectionsApi
 
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
-        var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(DataErrors.ServerOnly);
+        var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(AccessRefusal.ConsentedData);
         connections.MapGet("/", ListAsync).WithName("ListConnections")
             .WithSummary("The tenant's connections (consents), newest first, with their accounts; ?status=ACTIVE|EXPIRED|REVOKED.");
         connections.MapGet("/{connection_id}", GetAsync).WithName("GetConnection")

@@ -6,9 +6,6 @@ namespace Finqware.SessionService.Connections;
 /// <summary>The data APIs' refusals, each with its stable code.</summary>
 public static class DataErrors
 {
-    public static ProblemHttpResult ServerOnly() => ApiProblems.Unauthorized("UNAUTHORIZED", "An API token is required.",
-        "The data your users consented to is read by your server only: send Authorization: Bearer <token from POST /oauth/token>.");
-
     public static ProblemHttpResult ConnectionNotFound() => ApiProblems.NotFound("CONNECTION_NOT_FOUND", "No such connection.",
         "Use the connection_id of a completed consent step (its result) or of GET /connections, with your tenant's token.");
 

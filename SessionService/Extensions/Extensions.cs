@@ -42,13 +42,15 @@ public static class SessionServiceExtensions
 
         builder.Services.AddOptions<ReplicaCacheOptions>().BindConfiguration(ReplicaCacheOptions.Section);
         builder.Services.AddSingleton<ReplicaCache>();
-        builder.Services.AddSingleton<NonceService>();
+        builder.Services.AddSingleton<NonceMacaroons>();
         builder.Services.AddSingleton<StepDataValidator>();
         builder.Services.AddSingleton<StepNotifier>();
         builder.Services.AddSingleton<SessionMetrics>();
         builder.Services.AddScoped<SkillDirectory>();
         builder.Services.AddScoped<WebhookOutbox>();
         builder.Services.AddScoped<SessionWorkflow>();
+        builder.Services.AddScoped<SessionNonces>();
+        builder.Services.AddScoped<UploadWorkflow>();
         builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddSingleton<StepOutcomeWrite>();
         builder.Services.AddSingleton<SubmittedSteps>();

@@ -11,7 +11,7 @@ public static class PaymentsApi
 {
     public static IEndpointRouteBuilder MapPaymentsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/payments").WithTags("Payments").RequireServer(DataErrors.ServerOnly)
+        app.MapGroup("/payments").WithTags("Payments").RequireServer(AccessRefusal.ConsentedData)
             .MapGet("/{payment_id}", GetAsync).WithName("GetPayment")
             .WithSummary("A payment with its Berlin Group transaction status (RCVD, ACTC, ACSP, ACSC, RJCT, CANC…) and status history.");
         return app;

@@ -12,8 +12,6 @@ public sealed record SubmitStepRequest(string? ClientId, string? Nonce, string? 
 
 public sealed record SubmitStepResponse(Guid StepId, string Nonce, string Status, IReadOnlyList<string>? MissingUploads, DateTimeOffset ExpiresAt);
 
-public sealed record CancelSessionRequest(string? ClientId, string? Nonce);
-
 /// <summary>
 /// A session as its reader may see it. The tenant's server (bearer token) gets results; the client app (its app
 /// key) gets statuses, the next action and error codes only.

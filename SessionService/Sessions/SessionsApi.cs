@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Sessions;
 
-/// <summary>The seed's Sessions API (DESIGN §3.3) and the tenant's view of its webhook deliveries.</summary>
+/// <summary>The seed's Sessions API (docs/sessions.md) and the tenant's view of its webhook deliveries.</summary>
 public static class SessionsApi
 {
     /// <summary>The longest a step long-poll may wait.</summary>
@@ -33,7 +33,7 @@ public static class SessionsApi
         readers.MapPost("/{session_id:guid}/cancel", CancelAsync).WithName("CancelSession")
             .WithSummary("Cancel an open session (Bearer API token or Basic client_id:client_app_key).");
 
-        var servers = app.MapGroup("/sessions").WithTags("Sessions").RequireServer(ServerOnly);
+        var servers = app.MapGroup("/sessions").WithTags("Sessions").RequireServer(AccessRefusal.WebhookDeliveries);
         servers.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
             .WithSummary("Webhook deliveries about this session (Bearer API token).");
         servers.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
@@ -44,22 +44,25 @@ public static class SessionsApi
     public static async Task<Results<Created<OpenSessionResponse>, ProblemHttpResult>> OpenAsync(
         OpenSessionRequest request, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        var (opened, error) = await workflow.OpenAsync(request, cancellationToken);
-        return opened is null ? error! : TypedResults.Created($"/sessions/{opened.SessionId}", opened);
+        var opened = await workflow.OpenAsync(request, cancellationToken);
+        return opened.Succeeded ? TypedResults.Created($"/sessions/{opened.Value.SessionId}", opened.Value) : SessionProblems.For(opened.Error);
     }
 
     public static async Task<Results<Accepted<SubmitStepResponse>, ProblemHttpResult>> SubmitStepAsync(
         [FromRoute(Name = "session_id")] Guid sessionId, SubmitStepRequest request, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        var (submitted, error) = await workflow.SubmitStepAsync(sessionId, request, cancellationToken);
-        return submitted is null ? error! : TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.StepId}", submitted);
+        var submitted = await workflow.SubmitStepAsync(sessionId, request, cancellationToken);
+        return submitted.Succeeded
+            ? TypedResults.Accepted($"/sessions/{sessionId}/steps/{submitted.Value.StepId}", submitted.Value)
+            : SessionProblems.For(submitted.Error);
     }
 
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> GetSessionAsync(
         [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
-        return session is null ? SessionProblems.SessionNotFound() : TypedResults.Ok(View(session, manifest, caller.IsServer));
+        return await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken) is { } read
+            ? TypedResults.Ok(View(read, caller.IsServer))
+            : SessionProblems.For(new SessionError.SessionNotFound());
     }
 
     public static async Task<Results<Ok<StepView>, ProblemHttpResult>> GetStepAsync(
@@ -86,22 +89,21 @@ public static class SessionsApi
             var remaining = deadline - DateTimeOffset.UtcNow;
             var window = remaining <= TimeSpan.Zero ? TimeSpan.Zero : remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
             var woken = notifier.WaitAsync(stepId, window, cancellationToken);
-            var (session, manifest) = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
-            var step = session?.Steps.FirstOrDefault(s => s.Id == stepId);
-            if (session is null || step is null)
+            var read = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
+            if (read?.Session.Steps.FirstOrDefault(s => s.Id == stepId) is not { } step)
             {
-                return SessionProblems.StepNotFound();
+                return SessionProblems.For(new SessionError.StepNotFound());
             }
 
             if (!(step.Status is StepStatus.Submitted or StepStatus.Processing) || remaining <= TimeSpan.Zero)
             {
-                return TypedResults.Ok(step.ToView(MissingUploads(step, manifest), caller.IsServer));
+                return TypedResults.Ok(step.ToView(MissingUploads(step, read.Manifest), caller.IsServer));
             }
 
             // An outcome applied in this instance hands over the step as committed: no need to read it back.
             if (await woken is { } changed && !(changed.Status is StepStatus.Submitted or StepStatus.Processing))
             {
-                return TypedResults.Ok(changed.ToView(MissingUploads(changed, manifest), caller.IsServer));
+                return TypedResults.Ok(changed.ToView(MissingUploads(changed, read.Manifest), caller.IsServer));
             }
 
             db.ChangeTracker.Clear();
@@ -111,8 +113,8 @@ public static class SessionsApi
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> CancelAsync(
         [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionWorkflow workflow, CancellationToken cancellationToken)
     {
-        var (session, manifest, error) = await workflow.CancelAsync(sessionId, caller.ClientId, cancellationToken);
-        return session is null ? error! : TypedResults.Ok(View(session, manifest, caller.IsServer));
+        var cancelled = await workflow.CancelAsync(sessionId, caller.ClientId, cancellationToken);
+        return cancelled.Succeeded ? TypedResults.Ok(View(cancelled.Value, caller.IsServer)) : SessionProblems.For(cancelled.Error);
     }
 
     public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetSessionDeliveriesAsync(
@@ -120,23 +122,18 @@ public static class SessionsApi
     {
         if (!await db.Sessions.AnyAsync(s => s.Id == sessionId && s.ClientId == caller.ClientId, cancellationToken))
         {
-            return SessionProblems.SessionNotFound();
+            return SessionProblems.For(new SessionError.SessionNotFound());
         }
 
         return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId && w.SessionId == sessionId), 100, cancellationToken));
     }
 
-    public static async Task<Results<Ok<WebhookDeliveryList>, ProblemHttpResult>> GetDeliveriesAsync(
-        [FromQuery(Name = "limit")] int? limit, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
-    {
-        return TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
-    }
+    public static async Task<Ok<WebhookDeliveryList>> GetDeliveriesAsync(
+        [FromQuery(Name = "limit")] int? limit, Caller caller, SessionDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
 
-    private static ProblemHttpResult ServerOnly() => ApiProblems.Create(401, "UNAUTHORIZED", "An API token is required.",
-        "Webhook deliveries are server-side data: send Authorization: Bearer <token from POST /oauth/token>.");
-
-    private static SessionView View(Session session, SkillManifest? manifest, bool server) =>
-        session.ToView(manifest?.Steps.Select(s => s.Name).ToList() ?? [], step => MissingUploads(step, manifest), server);
+    private static SessionView View(SessionRead read, bool server) =>
+        read.Session.ToView(read.Manifest?.Steps.Select(s => s.Name).ToList() ?? [], step => MissingUploads(step, read.Manifest), server);
 
     private static IReadOnlyList<string> MissingUploads(Step step, SkillManifest? manifest) =>
         manifest?.Steps.FirstOrDefault(s => s.Name == step.Name)?.Uploads

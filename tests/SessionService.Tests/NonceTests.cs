@@ -12,7 +12,7 @@ public sealed class NonceTests
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
     private readonly Guid session = Guid.NewGuid();
 
-    private NonceService Service() => new(Microsoft.Extensions.Options.Options.Create(Options), clock);
+    private NonceMacaroons Service() => new(Microsoft.Extensions.Options.Options.Create(Options), clock);
 
     [Fact]
     public void A_minted_nonce_verifies_for_its_session_and_tenant()

@@ -5,10 +5,11 @@ using Microsoft.Extensions.Options;
 namespace Finqware.SessionService.Nonces;
 
 /// <summary>
-/// Mints and verifies the session nonces of the seed: macaroons bound to one session, one tenant and one step
-/// number, valid until <c>time &lt;</c>. Single use is enforced by the caller's transaction (see SessionNonceGuard).
+/// Mints and verifies the session nonces of the seed as macaroons bound to one session, one tenant and one step
+/// number, valid until <c>time &lt;</c>: what a nonce says, checked by its signature alone. Whether it is the session's
+/// current one and still unused is <see cref="SessionNonces"/>' business, the only user of this class.
 /// </summary>
-public sealed class NonceService(IOptions<NonceOptions> options, TimeProvider clock)
+public sealed class NonceMacaroons(IOptions<NonceOptions> options, TimeProvider clock)
 {
     public const string Location = "finqware";
 
@@ -83,18 +84,4 @@ public sealed class NonceService(IOptions<NonceOptions> options, TimeProvider cl
 
     private static DateTimeOffset TruncateToSeconds(DateTimeOffset value) =>
         new(value.Ticks - (value.Ticks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-}
-
-public sealed record IssuedNonce(string Value, string Identifier, int Seq, DateTimeOffset ExpiresAt);
-
-public enum NonceVerdict
-{
-    Invalid,
-    Expired,
-    Valid,
-}
-
-public sealed record NonceCheck(NonceVerdict Verdict, string? Identifier, int Seq, DateTimeOffset? ExpiresAt)
-{
-    public static readonly NonceCheck Invalid = new(NonceVerdict.Invalid, null, 0, null);
 }
