@@ -8,5 +8,5 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapServiceOpenApi();
 app.MapSkillsApi();
-app.Run();
+app.RunOrMigrate();
 public partial class Program;

@@ -9,7 +9,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapServiceOpenApi();
 app.MapSessionServiceApi();
-app.Run();
+app.RunOrMigrate();
 
 /// <summary>Visible to the tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -16,6 +16,6 @@ app.MapServicersApi();
 app.MapAuthApi();
 app.MapTenantsApi();
 app.MapOAuthApi();
-app.Run();
+app.RunOrMigrate();
 
 public partial class Program;

@@ -1,8 +1,10 @@
 using Finqware.ServiceDefaults.Data;
 using Finqware.ServiceDefaults.Outbox;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -36,9 +38,35 @@ public static class DatabaseExtensions
             .AddInterceptors(new OutboxCommitInterceptor(services.GetService<OutboxSignal>()), NoAutoSavepoints.Instance));
 
         builder.Services.AddOptions<DatabaseStartupOptions>().BindConfiguration(DatabaseStartupOptions.Section);
-        builder.Services.AddHostedService<DatabaseMigrator<TContext>>();
+        builder.Services.AddSingleton<DatabaseMigrator<TContext>>();
+        builder.Services.AddSingleton<IDatabaseMigrator>(services => services.GetRequiredService<DatabaseMigrator<TContext>>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseMigrator<TContext>>());
         builder.Services.AddHealthChecks().AddDbContextCheck<TContext>(connectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
+    }
+
+    /// <summary>
+    /// Runs the service; with <c>Database:MigrateOnly</c> (environment <c>Database__MigrateOnly=true</c>, the deploy's
+    /// migration job) it applies the pending migrations of its database and returns instead: no port is bound, no
+    /// message is consumed, nothing else starts. A failed migration throws, so the process exits non-zero.
+    /// </summary>
+    public static void RunOrMigrate(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        if (!app.Services.GetRequiredService<IOptions<DatabaseStartupOptions>>().Value.MigrateOnly)
+        {
+            app.Run();
+            return;
+        }
+
+        // Disposed on the way out, success or failure, so that the console logger writes what the migrators logged.
+        using (app)
+        {
+            foreach (var migrator in app.Services.GetServices<IDatabaseMigrator>())
+            {
+                migrator.MigrateAsync(CancellationToken.None).GetAwaiter().GetResult();
+            }
+        }
     }
 
     /// <summary>

@@ -17,6 +17,18 @@ public sealed class DatabaseStartupOptions
 
     /// <summary>Apply pending EF Core migrations at start (on by default; turn off when a deploy job migrates).</summary>
     public bool MigrateOnStart { get; set; } = true;
+
+    /// <summary>
+    /// Apply pending migrations and exit without serving (the deploy's migration job): see
+    /// <see cref="DatabaseExtensions.RunOrMigrate"/>.
+    /// </summary>
+    public bool MigrateOnly { get; set; }
+}
+
+/// <summary>Applies one database's pending migrations, waiting for the server first.</summary>
+internal interface IDatabaseMigrator
+{
+    Task MigrateAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -27,16 +39,14 @@ public sealed class DatabaseStartupOptions
 internal sealed partial class DatabaseMigrator<TContext>(
     IServiceProvider services,
     IOptions<DatabaseStartupOptions> options,
-    ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
+    ILogger<DatabaseMigrator<TContext>> logger) : IHostedService, IDatabaseMigrator
     where TContext : DbContext
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        if (!options.Value.MigrateOnStart)
-        {
-            return;
-        }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        options.Value.MigrateOnStart ? MigrateAsync(cancellationToken) : Task.CompletedTask;
 
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
         var started = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(250);
         for (var attempt = 1; ; attempt++)
