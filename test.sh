@@ -6,6 +6,7 @@ cd "$(dirname "$0")"
 . scripts/prereqs.sh
 ensure_prereqs
 ensure_browser
+ensure_deploy_tools
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 

