@@ -19,7 +19,10 @@ trap 'rm -f "$log"' EXIT
 set +e
 # One test project at a time: each integration project starts its own PostgreSQL, RabbitMQ and services, and the
 # end-to-end project the whole system; on 2 cores, side by side they starve each other's timeouts.
-dotnet test --solution Finqware.sln --no-build --no-progress --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
+# `./test.sh --project tests/X` runs one project: dotnet test takes a project or the solution, not both.
+target=(--solution Finqware.sln)
+for arg in "$@"; do case "$arg" in --project|--project=*|--solution|--solution=*) target=() ;; esac; done
+dotnet test "${target[@]}" --no-build --no-progress --max-parallel-test-modules 1 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 
