@@ -22,7 +22,10 @@ namespace Finqware.Deploy.Tests;
 /// </summary>
 public sealed class SettingsTests
 {
-    /// <summary>What the AppHost sets locally that has no meaning in a cluster, and why.</summary>
+    /// <summary>
+    /// What the AppHost sets locally that has no meaning in a cluster, and why (a trailing <c>*</c> matches a prefix:
+    /// a local stand-in's settings, such as a mock bank's, which production replaces with its own).
+    /// </summary>
     private static readonly Dictionary<string, string> LocalOnly = new()
     {
         ["ASPNETCORE_URLS"] = "a loopback port of the machine; in a pod ASPNETCORE_HTTP_PORTS=8080",
@@ -82,7 +85,7 @@ public sealed class SettingsTests
         {
             var deployment = manifests.Deployment(name);
             var environment = manifests.Environment(deployment.Spec.Template.Spec.Containers[0], deployment.Spec.Template.Metadata, Development);
-            var missing = local.Keys.Where(key => !LocalOnly.ContainsKey(key) && !environment.ContainsKey(key)).ToList();
+            var missing = local.Keys.Where(key => !IsLocalOnly(key) && !environment.ContainsKey(key)).ToList();
             Assert.True(missing.Count == 0, $"{overlay}: the AppHost gives {name} {string.Join(", ", missing)}, its Deployment does not");
             Assert.Equal(name, environment["OTEL_SERVICE_NAME"]);
         }
@@ -104,6 +107,9 @@ public sealed class SettingsTests
             Assert.Contains($"{reference.Key}=", readme, StringComparison.Ordinal);
         }
     }
+
+    private static bool IsLocalOnly(string key) => LocalOnly.Keys.Any(pattern =>
+        pattern.EndsWith('*') ? key.StartsWith(pattern[..^1], StringComparison.Ordinal) : key == pattern);
 
     /// <summary>Builds and starts <paramref name="deployable"/>'s host; true when it registers a database migrator.</summary>
     private static bool Start(Deployable deployable, IReadOnlyDictionary<string, string> environment, out Exception? failure)
