@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/prereqs.sh
 ensure_prereqs
+ensure_node_tools
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

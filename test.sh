@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/prereqs.sh
 ensure_prereqs
+ensure_node_tools
 ensure_browser
 ensure_deploy_tools
 

@@ -39,6 +39,19 @@ ensure_prereqs() {
   # Debian's packages may start system-wide servers; Finqware runs its own on free ports and leaves those alone.
 }
 
+# Node tools of the repository (tools/node: Stoplight Prism for the bank-mock, …), pinned by tools/node/package-lock.json and
+# installed with npm ci when node_modules is missing or older than the lock file. Node 20 or later (Debian's nodejs and npm).
+ensure_node_tools() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  local major; major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || die "Node 20 or later is required for tools/node (found $(node --version))"
+  local dir=tools/node
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing the Node tools (tools/node: npm ci)…"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in $dir failed"
+  fi
+}
+
 # ./test.sh only: the dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download is never run).
 ensure_browser() {

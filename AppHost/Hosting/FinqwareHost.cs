@@ -22,6 +22,10 @@ public sealed class FinqwareHostBuilder(FinqwareHostOptions options)
 
     public ProjectResource AddProject(string name, string projectPath) => Add(new ProjectResource(name, projectPath));
 
+    /// <summary>Stoplight Prism (tools/node) mocking the OpenAPI file <paramref name="specification"/> (a path from the repository root) with its examples.</summary>
+    public NodeResource AddPrismMock(string name, string specification) =>
+        Add(new NodeResource(name, (root, port, output) => LocalNodeTool.Prism(root, specification, port, dynamic: false, output)));
+
     /// <summary>Work to do once everything is up (before the banner), such as provisioning the sandbox demo tenant.</summary>
     public FinqwareHostBuilder OnStarted(Func<FinqwareHost, CancellationToken, Task<string?>> callback)
     {

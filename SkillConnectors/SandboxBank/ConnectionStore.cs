@@ -1,3 +1,4 @@
+using Finqware.SkillConnectors.Sdk;
 using Npgsql;
 
 namespace Finqware.SkillConnectors.SandboxBank;
@@ -9,14 +10,23 @@ public sealed record SandboxConnection(
 /// <summary>The bank's consents, in the connector's own database (<c>sandbox_connections</c>).</summary>
 public sealed class ConnectionStore(NpgsqlDataSource dataSource)
 {
-    private readonly SemaphoreSlim gate = new(1, 1);
-    private bool created;
+    private readonly ConnectorTable table = new(dataSource, """
+        CREATE TABLE IF NOT EXISTS sandbox_connections (
+            connection_id text PRIMARY KEY,
+            username text NOT NULL,
+            session_id uuid NOT NULL,
+            client_id text NOT NULL,
+            skill text NOT NULL,
+            created_at timestamptz NOT NULL,
+            valid_until timestamptz NOT NULL,
+            revoked_at timestamptz);
+        """);
 
     /// <summary>Records the consent unless it exists (a step run again) and returns the stored one.</summary>
     public async Task<SandboxConnection> GrantAsync(SandboxConnection connection, CancellationToken cancellationToken)
     {
-        await EnsureCreatedAsync(cancellationToken);
-        await using (var insert = dataSource.CreateCommand("""
+        var db = await table.ReadyAsync(cancellationToken);
+        await using (var insert = db.CreateCommand("""
             INSERT INTO sandbox_connections (connection_id, username, session_id, client_id, skill, created_at, valid_until)
             VALUES (@id, @username, @session, @client, @skill, @created, @valid) ON CONFLICT (connection_id) DO NOTHING
             """))
@@ -36,8 +46,8 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource)
 
     public async Task<SandboxConnection?> FindAsync(string connectionId, CancellationToken cancellationToken)
     {
-        await EnsureCreatedAsync(cancellationToken);
-        await using var select = dataSource.CreateCommand("""
+        var db = await table.ReadyAsync(cancellationToken);
+        await using var select = db.CreateCommand("""
             SELECT connection_id, username, session_id, client_id, skill, created_at, valid_until, revoked_at
             FROM sandbox_connections WHERE connection_id = @id
             """);
@@ -57,53 +67,12 @@ public sealed class ConnectionStore(NpgsqlDataSource dataSource)
     /// <summary>Revokes the consent (the first revocation's time stays); false when the tenant has no such connection.</summary>
     public async Task<bool> RevokeAsync(string connectionId, string clientId, DateTimeOffset at, CancellationToken cancellationToken)
     {
-        await EnsureCreatedAsync(cancellationToken);
-        await using var update = dataSource.CreateCommand(
+        var db = await table.ReadyAsync(cancellationToken);
+        await using var update = db.CreateCommand(
             "UPDATE sandbox_connections SET revoked_at = coalesce(revoked_at, @at) WHERE connection_id = @id AND client_id = @client");
         update.Parameters.AddWithValue("id", connectionId);
         update.Parameters.AddWithValue("client", clientId);
         update.Parameters.AddWithValue("at", at);
         return await update.ExecuteNonQueryAsync(cancellationToken) > 0;
-    }
-
-    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
-    {
-        if (created)
-        {
-            return;
-        }
-
-        await gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (!created)
-            {
-                await using var create = dataSource.CreateCommand("""
-                    CREATE TABLE IF NOT EXISTS sandbox_connections (
-                        connection_id text PRIMARY KEY,
-                        username text NOT NULL,
-                        session_id uuid NOT NULL,
-                        client_id text NOT NULL,
-                        skill text NOT NULL,
-                        created_at timestamptz NOT NULL,
-                        valid_until timestamptz NOT NULL,
-                        revoked_at timestamptz);
-                    """);
-                try
-                {
-                    await create.ExecuteNonQueryAsync(cancellationToken);
-                }
-                catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable)
-                {
-                    // Another instance created it at the same moment.
-                }
-
-                created = true;
-            }
-        }
-        finally
-        {
-            gate.Release();
-        }
     }
 }
