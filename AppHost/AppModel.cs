@@ -11,6 +11,11 @@ public static class AppModel
     /// <summary>The resource name of the sandbox marketplace connector (tests shorten its verification delay by it).</summary>
     public const string SandboxMarketplace = "sandbox-marketplace";
 
+    /// <summary>The Berlin Group NextGenPSD2 connector, and the mock of the bank it serves locally.</summary>
+    public const string BerlinGroup = "berlin-group";
+
+    public const string BankMock = "bank-mock";
+
     public static FinqwareHostBuilder Declare(FinqwareHostBuilder app)
     {
         var postgres = app.AddPostgres("postgres");
@@ -50,12 +55,26 @@ public static class AppModel
             .WithReference(messaging).WithReference(sessions)
             .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
 
+        // A production-flavor connector for banks that speak Berlin Group NextGenPSD2 (docs/berlin-group.md). Locally its one bank,
+        // mockbank, is the bank-mock: Stoplight Prism answering with the official specification's examples. The bank sends users
+        // back through the gateway (/bank-callback/berlin-group/), so the connector links to the gateway's address.
+        var bankMock = app.AddPrismMock(BankMock, "specs/berlin-group-nextgenpsd2-1.3.11.yaml");
+        var berlinGroup = app.AddProject(BerlinGroup, "../SkillConnectors/BerlinGroup/BerlinGroup.csproj")
+            .WithReference(postgres.AddDatabase("berlingroupdb"), "connectordb")
+            .WithReference(messaging).WithReference(sessions).WithReference(bankMock)
+            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key")
+            .WithGeneratedSecret("BerlinGroup__CallbackKey", "berlin-group-callback-key")
+            .WithEnvironment("BerlinGroup__Banks__mockbank__BaseUrl", $"http://{BankMock}")
+            .WithEnvironment("BerlinGroup__Banks__mockbank__DisplayName", "Mock Bank (Prism: the NextGenPSD2 1.3.11 examples)");
+
         var gateway = app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)
             .WithReverseProxyTo(catalog, tenants, sessions)
             .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(sandboxBank.Name), sandboxBank)
+            .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(berlinGroup.Name), berlinGroup)
             .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);
         sandboxBank.WithUrlOf("SandboxBank__PublicBaseUrl", gateway);
+        berlinGroup.WithUrlOf("BerlinGroup__PublicBaseUrl", gateway);
 
         app.OnStarted(SandboxDemo.EnsureAsync);
         return app;

@@ -33,7 +33,7 @@ public sealed class ResourceModelTests
         var names = Declared().Resources.Select(r => r.Name).ToList();
 
         Assert.Equal(
-            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "sandbox-marketplace", "sandboxmarketplacedb", "gateway"],
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "sandbox-marketplace", "sandboxmarketplacedb", "bank-mock", "berlin-group", "berlingroupdb", "gateway"],
             names);
     }
 
@@ -68,6 +68,26 @@ public sealed class ResourceModelTests
         Assert.Equal("amqp://finq:s3cret@mq.internal:5673", environment["ConnectionStrings__messaging"]);
         Assert.Equal(Project(builder, "sessions").Url, environment["services__sessions__http__0"]);
         Assert.False(environment.ContainsKey("ConnectionStrings__exampleconnectordb"));
+    }
+
+    [Fact]
+    public void The_berlin_group_connector_waits_for_the_bank_mock_it_reaches_as_http_bank_mock_and_the_gateway_routes_its_callback()
+    {
+        var builder = Declared();
+        var connector = Project(builder, "berlin-group");
+        var gateway = Project(builder, "gateway");
+        var environment = connector.BuildEnvironment(builder.Options);
+
+        var mock = Assert.IsType<NodeResource>(builder.Resources.Single(r => r.Name == "bank-mock"));
+        Assert.Equal("node", mock.Type);
+        Assert.Contains(mock, connector.Dependencies);
+        Assert.Contains("services__bank-mock__http__0", environment.Keys);
+        Assert.Equal("http://bank-mock", environment["BerlinGroup__Banks__mockbank__BaseUrl"]);
+        Assert.Equal(gateway.Url, environment["BerlinGroup__PublicBaseUrl"]);
+        Assert.Equal("Host=db.internal;Port=5433;Username=finq;Password=s3cret;Database=berlingroupdb", environment["ConnectionStrings__connectordb"]);
+        Assert.True(environment["BerlinGroup__CallbackKey"]!.Length >= 16);
+        Assert.Equal(connector.Url, gateway.BuildEnvironment(builder.Options)["ReverseProxy__Clusters__berlin-group__Destinations__d1__Address"]);
+        Assert.DoesNotContain(connector, gateway.Dependencies);
     }
 
     [Fact]

@@ -31,6 +31,8 @@ public sealed class SettingsTests
         ["ASPNETCORE_URLS"] = "a loopback port of the machine; in a pod ASPNETCORE_HTTP_PORTS=8080",
         ["Logging__Console__FormatterOptions__SingleLine"] = "the dashboard's plain console lines; a cluster logs JSON",
         ["DOTNET_NOLOGO"] = "the SDK's banner, which a published app never prints",
+        ["services__bank-mock__*"] = "the bank-mock (Prism) the AppHost runs for the Berlin Group connector; a cluster has real banks",
+        ["BerlinGroup__Banks__mockbank__*"] = "the one local bank, the bank-mock; a cluster's banks are the Deployment's own BerlinGroup__Banks__* variables",
     };
 
     public static TheoryData<string> Overlays => new(Repository.Overlays);

@@ -33,6 +33,14 @@ public sealed class SystemFixture : IAsyncLifetime
         ["Connector__FollowUpPollInterval"] = "00:00:00.200",
     };
 
+    /// <summary>The Berlin Group connector's polling, short: the mock's payment status (ACCP) is never final, so its polling ends soon.</summary>
+    public static readonly IReadOnlyDictionary<string, string> BerlinGroupSettings = new Dictionary<string, string>
+    {
+        ["BerlinGroup__PollInterval"] = "00:00:00.500",
+        ["BerlinGroup__MaxPolls"] = "3",
+        ["Connector__FollowUpPollInterval"] = "00:00:00.200",
+    };
+
     /// <summary>How long the sandbox marketplace's offline identity verification takes in the test system.</summary>
     public static TimeSpan VerificationDelay { get; } = TimeSpan.FromMilliseconds(500);
 
@@ -80,6 +88,11 @@ public sealed class SystemFixture : IAsyncLifetime
         foreach (var (key, value) in SandboxBankSettings)
         {
             builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "sandbox-bank").WithEnvironment(key, value);
+        }
+
+        foreach (var (key, value) in BerlinGroupSettings)
+        {
+            builder.Resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == AppModel.BerlinGroup)?.WithEnvironment(key, value);
         }
 
         Host = builder.Build();
