@@ -46,11 +46,15 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     /// available: the demo tenant only gets the skills the catalog showed in its first seconds), its server token and
     /// an event recorder.
     /// </summary>
-    public static async Task<SandboxBankDriver> StartAsync(SystemFixture system, CancellationToken cancel)
+    public static Task<SandboxBankDriver> StartAsync(SystemFixture system, CancellationToken cancel) =>
+        StartAsync(system, "sandbox", [Aisp, Pisp], cancel);
+
+    /// <summary>The same for a tenant of <paramref name="environment"/> holding <paramref name="skills"/> (one per system and environment).</summary>
+    public static async Task<SandboxBankDriver> StartAsync(SystemFixture system, string environment, string[] skills, CancellationToken cancel)
     {
         var driver = new SandboxBankDriver(system, cancel);
         var gateway = system.Gateway;
-        foreach (var skill in new[] { Aisp, Pisp })
+        foreach (var skill in skills)
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (true)
@@ -67,7 +71,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             }
         }
 
-        (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, cancel);
+        (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, environment, skills, cancel);
         driver.Server = new HttpClient { BaseAddress = gateway.BaseAddress };
         driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await driver.StartBusAsync();
@@ -75,23 +79,23 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     }
 
     private static readonly SemaphoreSlim TenantGate = new(1, 1);
-    private static readonly Dictionary<SystemFixture, (string ClientId, string AppKey, string Secret, string Token, DateTime At)> Tenants = [];
+    private static readonly Dictionary<(SystemFixture, string), (string ClientId, string AppKey, string Secret, string Token, DateTime At)> Tenants = [];
 
     /// <summary>
     /// One tenant (and server token) per booted system, shared by the tests: logins are rate limited. (A test that boots
     /// a second system gets a tenant there without making the assembly's system sign up another.)
     /// </summary>
-    private static async Task<(string ClientId, string AppKey, string Token)> TenantAsync(SystemFixture system, CancellationToken cancel)
+    private static async Task<(string ClientId, string AppKey, string Token)> TenantAsync(SystemFixture system, string environment, string[] skills, CancellationToken cancel)
     {
         await TenantGate.WaitAsync(cancel);
         try
         {
-            if (Tenants.TryGetValue(system, out var known))
+            if (Tenants.TryGetValue((system, environment), out var known))
             {
                 // Tenant tokens live 15 minutes.
                 if (DateTime.UtcNow - known.At > TimeSpan.FromMinutes(10))
                 {
-                    Tenants[system] = known = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
+                    Tenants[(system, environment)] = known = known with { Token = await TokenAsync(system.Gateway, known.ClientId, known.Secret, cancel), At = DateTime.UtcNow };
                 }
 
                 return (known.ClientId, known.AppKey, known.Token);
@@ -104,7 +108,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             var login = await (await gateway.PostAsJsonAsync("/auth/token", new { email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
             using var create = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.GetProperty("servicer_id").GetString()}/tenants")
             {
-                Content = JsonContent.Create(new { name = "Bank tests app", environment = "sandbox", skills = new[] { Aisp, Pisp } }),
+                Content = JsonContent.Create(new { name = "Bank tests app", environment, skills }),
             };
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
             var created = await gateway.SendAsync(create, cancel);
@@ -114,7 +118,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             var secret = app.GetProperty("client_secret").GetString()!;
             var appKey = app.GetProperty("client_app_key").GetString()!;
             var token = await TokenAsync(gateway, clientId, secret, cancel);
-            Tenants[system] = (clientId, appKey, secret, token, DateTime.UtcNow);
+            Tenants[(system, environment)] = (clientId, appKey, secret, token, DateTime.UtcNow);
             return (clientId, appKey, token);
         }
         finally
