@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Finqware.CatalogService.Infrastructure;
 using Finqware.ServiceDefaults.Problems;
@@ -11,18 +12,27 @@ public static class SkillsApi
 {
     public static IEndpointRouteBuilder MapSkillsApi(this IEndpointRouteBuilder routes)
     {
-        var skills = routes.MapGroup("/skills").WithTags("Skills");
-        skills.MapGet("/", ListSkills)
+        var skills = routes.MapGroup("/skills").WithTags("Skills").Public();
+        skills.MapGet("/", ListSkills).WithName("ListSkills")
             .WithSummary("List the skills of the catalog")
-            .WithDescription("Filter by type (aisp, pisp, marketplace), flavor (sandbox, production) and provider.");
-        skills.MapGet("/{skill_id}", GetSkill)
+            .WithDescription("Filter by type (aisp, pisp, marketplace), flavor (sandbox, production) and provider. Each skill lists its "
+                + "steps with the JSON Schema of their data, whose first example is a working sandbox input.")
+            .Problems(StatusCodes.Status400BadRequest, "INVALID_FILTER");
+        skills.MapGet("/{skill_id}", GetSkill).WithName("GetSkill")
             .WithSummary("Get one skill with its steps")
-            .WithDescription("The id is URL-encoded: xyz_aisp_sbx_%231.0.");
+            .WithDescription("The id is URL-encoded: xyz_aisp_sbx_%231.0.")
+            .Problems(StatusCodes.Status404NotFound, "SKILL_NOT_FOUND");
         return routes;
     }
 
     public static async Task<Results<Ok<SkillList>, ProblemHttpResult>> ListSkills(
-        CatalogDbContext db, TimeProvider clock, IOptions<CatalogOptions> options, string? type, string? flavor, string? provider, CancellationToken cancellationToken)
+        CatalogDbContext db,
+        TimeProvider clock,
+        IOptions<CatalogOptions> options,
+        [AllowedValues("aisp", "pisp", "marketplace")] string? type,
+        [AllowedValues("sandbox", "production")] string? flavor,
+        [MaxLength(64)] string? provider,
+        CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (type is not null && type is not ("aisp" or "pisp" or "marketplace"))
@@ -62,7 +72,7 @@ public static class SkillsApi
     }
 
     public static async Task<Results<Ok<SkillResponse>, ProblemHttpResult>> GetSkill(
-        string skill_id, CatalogDbContext db, TimeProvider clock, IOptions<CatalogOptions> options, CancellationToken cancellationToken)
+        [MaxLength(128)] string skill_id, CatalogDbContext db, TimeProvider clock, IOptions<CatalogOptions> options, CancellationToken cancellationToken)
     {
         var record = await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skill_id, cancellationToken);
         if (record is null)

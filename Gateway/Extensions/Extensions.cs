@@ -1,5 +1,6 @@
 using Finqware.Gateway.GraphQL;
 using Finqware.Gateway.Health;
+using Finqware.Gateway.OpenApi;
 using GraphQL;
 using Microsoft.Extensions.Http.Resilience;
 
@@ -20,7 +21,14 @@ public static class GatewayExtensions
         builder.Services.AddHttpClient(DownstreamHealthCheck.HttpClientName);
 
         builder.AddGraphQL();
-        builder.Services.AddOpenApi("gateway");
+        builder.Services.AddOpenApi(PublicDocument.GatewayDocument, options => options.AddApiContract());
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PublicDocument>();
+        foreach (var service in Services)
+        {
+            builder.Services.AddHttpClient(PublicDocument.ClientName(service), http => http.BaseAddress = new Uri("http://" + service));
+        }
+
         return builder;
     }
 

@@ -35,11 +35,14 @@ public static partial class GraphQLApi
             .Produces<GraphQLHttpResponse>(StatusCodes.Status200OK, "application/json")
             .Produces<GraphQLHttpResponse>(StatusCodes.Status400BadRequest, "application/json")
             .Produces<GraphQLHttpResponse>(StatusCodes.Status413PayloadTooLarge, "application/json")
-            .Produces<GraphQLHttpResponse>(StatusCodes.Status415UnsupportedMediaType, "application/json");
+            .Produces<GraphQLHttpResponse>(StatusCodes.Status415UnsupportedMediaType, "application/json")
+            .Secured(ApiSecurity.Anonymous, ApiSecurity.ApiToken, ApiSecurity.ClientAppKey);
         app.MapGet("/graphql", GetAsync).WithName("GraphQLGet").WithTags("GraphQL")
             .WithSummary("Run a GraphQL query given in the query string (query, operationName, variables as JSON).")
+            .WithDescription("Queries only: a mutation sent with GET is refused (GraphQL over HTTP). Authorised as POST /graphql.")
             .Produces<GraphQLHttpResponse>(StatusCodes.Status200OK, "application/json")
-            .Produces<GraphQLHttpResponse>(StatusCodes.Status400BadRequest, "application/json");
+            .Produces<GraphQLHttpResponse>(StatusCodes.Status400BadRequest, "application/json")
+            .Secured(ApiSecurity.Anonymous, ApiSecurity.ApiToken, ApiSecurity.ClientAppKey);
         return app;
     }
 

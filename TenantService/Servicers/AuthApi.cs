@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Infrastructure;
@@ -24,17 +25,30 @@ public static partial class AuthApi
 {
     public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/auth/token", Login)
+        routes.MapPost("/auth/token", Login).WithName("Login")
             .WithTags("Servicers")
             .WithSummary("Log in to the portal")
-            .WithDescription("Exchanges a servicer user's email and password for a portal token (Bearer), used to manage tenants.")
-            .RequireRateLimiting(RateLimits.Login);
+            .WithDescription("Exchanges a servicer user's email and password for a portal token (Bearer), used to manage tenants. "
+                + "Repeated wrong passwords lock the account for a while.")
+            .RequireRateLimiting(RateLimits.Login)
+            .Public()
+            .Problems(StatusCodes.Status401Unauthorized, "INVALID_CREDENTIALS")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed)
+            .Problems(StatusCodes.Status423Locked, "ACCOUNT_LOCKED");
 
         var users = routes.MapGroup("/servicers/{servicer_id:guid}/users")
             .WithTags("Servicers")
-            .RequireAuthorization(AuthPolicies.Portal);
-        users.MapPost("/", AddUser).WithSummary("Add a user to the servicer (admins only)");
-        users.MapGet("/", ListUsers).WithSummary("List the servicer's users");
+            .RequirePortalToken()
+            .Problems(StatusCodes.Status404NotFound, "SERVICER_NOT_FOUND");
+        users.MapPost("/", AddUser).WithName("AddServicerUser")
+            .WithSummary("Add a user to the servicer")
+            .WithDescription("Admins only: adds an admin or a developer who logs in at POST /auth/token.")
+            .Problems(StatusCodes.Status403Forbidden, "ADMIN_REQUIRED")
+            .Problems(StatusCodes.Status409Conflict, "EMAIL_ALREADY_REGISTERED")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
+        users.MapGet("/", ListUsers).WithName("ListServicerUsers")
+            .WithSummary("List the servicer's users")
+            .WithDescription("Every user of the servicer with their role.");
         return routes;
     }
 
@@ -177,11 +191,14 @@ public static partial class AuthApi
     private static partial void LogLockedOut(ILogger logger, Guid userId);
 }
 
-public sealed record LoginRequest(string? Email, string? Password);
+public sealed record LoginRequest([property: Required, MaxLength(254)] string? Email, [property: Required, MaxLength(256)] string? Password);
 
 public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
 
-public sealed record AddUserRequest(string? Email, string? Password, string? Role);
+public sealed record AddUserRequest(
+    [property: Required, MaxLength(254)] string? Email,
+    [property: Required, MinLength(ServicersApi.MinPasswordLength), MaxLength(256)] string? Password,
+    [property: Required, AllowedValues("admin", "developer")] string? Role);
 
 public sealed record UserResponse(Guid UserId, string Email, string Role, DateTimeOffset CreatedAt)
 {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net.Mail;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Infrastructure;
@@ -15,9 +16,12 @@ public static class ServicersApi
     public static IEndpointRouteBuilder MapServicersApi(this IEndpointRouteBuilder routes)
     {
         var servicers = routes.MapGroup("/servicers").WithTags("Servicers");
-        servicers.MapPost("/", SignUp)
+        servicers.MapPost("/", SignUp).WithName("SignUp")
             .WithSummary("Register a servicer with its first admin user")
-            .WithDescription("Creates the servicer (a bank, insurer or fintech) and an admin user who can then log in at POST /auth/token.");
+            .WithDescription("Creates the servicer (a bank, insurer or fintech) and an admin user who can then log in at POST /auth/token.")
+            .Public()
+            .Problems(StatusCodes.Status409Conflict, "EMAIL_ALREADY_REGISTERED")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         return routes;
     }
 
@@ -105,6 +109,10 @@ public static class ServicersApi
     }
 }
 
-public sealed record SignUpRequest(string? Name, string? Kind, string? Email, string? Password);
+public sealed record SignUpRequest(
+    [property: Required, MaxLength(200)] string? Name,
+    [property: Required, AllowedValues("bank", "insurer", "fintech")] string? Kind,
+    [property: Required, MaxLength(254)] string? Email,
+    [property: Required, MinLength(ServicersApi.MinPasswordLength), MaxLength(256)] string? Password);
 
 public sealed record SignUpResponse(Guid ServicerId, Guid UserId);

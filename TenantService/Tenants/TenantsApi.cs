@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Problems;
@@ -29,26 +30,46 @@ public static class TenantsApi
 {
     public static IEndpointRouteBuilder MapTenantsApi(this IEndpointRouteBuilder routes)
     {
-        var byServicer = routes.MapGroup("/servicers/{servicer_id:guid}/tenants").WithTags("Tenants").RequireAuthorization(AuthPolicies.Portal);
-        byServicer.MapPost("/", CreateTenant)
+        var byServicer = routes.MapGroup("/servicers/{servicer_id:guid}/tenants").WithTags("Tenants").RequirePortalToken()
+            .Problems(StatusCodes.Status404NotFound, "SERVICER_NOT_FOUND");
+        byServicer.MapPost("/", CreateTenant).WithName("CreateTenant")
             .WithSummary("Register a tenant app")
-            .WithDescription("Returns client_id, client_app_key, client_secret and webhook_secret. The secrets are shown only in this response.");
-        byServicer.MapGet("/", ListTenants).WithSummary("List the servicer's tenant apps");
+            .WithDescription("Returns client_id, client_app_key, client_secret and webhook_secret. The secrets are shown only in this response. "
+                + "A sandbox tenant registers sandbox skills only, a production tenant production skills only.")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_SKILL", "PRODUCTION_SKILL_ON_SANDBOX_TENANT", "SANDBOX_SKILL_ON_PRODUCTION_TENANT")
+            .Problems(StatusCodes.Status503ServiceUnavailable, "CATALOG_UNAVAILABLE");
+        byServicer.MapGet("/", ListTenants).WithName("ListTenants")
+            .WithSummary("List the servicer's tenant apps")
+            .WithDescription("The servicer's active tenant apps with their skills and the metadata of their keys (never the values).");
 
-        routes.MapGet("/tenants/me", GetOwnTenant)
+        routes.MapGet("/tenants/me", GetOwnTenant).WithName("GetOwnTenant")
             .WithTags("Tenants")
             .WithSummary("The calling tenant app (API token)")
-            .RequireAuthorization(AuthPolicies.Api);
+            .WithDescription("The tenant app the API token was issued to: its environment, skills and key metadata.")
+            .RequireApiToken()
+            .Problems(StatusCodes.Status404NotFound, "TENANT_NOT_FOUND");
 
-        var tenants = routes.MapGroup("/tenants/{client_id}").WithTags("Tenants").RequireAuthorization(AuthPolicies.Portal);
-        tenants.MapGet("/", GetTenant).WithSummary("Get a tenant app");
-        tenants.MapPut("/skills", UpdateSkills).WithSummary("Replace the tenant's registered skills");
-        tenants.MapDelete("/", DeleteTenant).WithSummary("Delete a tenant app: its keys stop working everywhere");
-        tenants.MapPost("/keys/rotate", RotateKey)
+        var tenants = routes.MapGroup("/tenants/{client_id}").WithTags("Tenants").RequirePortalToken()
+            .Problems(StatusCodes.Status404NotFound, "TENANT_NOT_FOUND");
+        tenants.MapGet("/", GetTenant).WithName("GetTenant")
+            .WithSummary("Get a tenant app")
+            .WithDescription("One of the servicer's tenant apps; another servicer's is a 404.");
+        tenants.MapPut("/skills", UpdateSkills).WithName("UpdateTenantSkills")
+            .WithSummary("Replace the tenant's registered skills")
+            .WithDescription("The tenant can open sessions for these skills only. Skill ids as GET /skills lists them, of the tenant's flavor.")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_SKILL", "PRODUCTION_SKILL_ON_SANDBOX_TENANT", "SANDBOX_SKILL_ON_PRODUCTION_TENANT")
+            .Problems(StatusCodes.Status503ServiceUnavailable, "CATALOG_UNAVAILABLE");
+        tenants.MapDelete("/", DeleteTenant).WithName("DeleteTenant")
+            .WithSummary("Delete a tenant app")
+            .WithDescription("Its keys stop working everywhere at once; its sessions and data stay readable by no one.");
+        tenants.MapPost("/keys/rotate", RotateKey).WithName("RotateTenantKey")
             .WithSummary("Rotate one key; the old value keeps working for a grace period")
-            .WithDescription("key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h.");
-        tenants.MapPost("/keys/revoke", RevokeKey)
-            .WithSummary("Replace one key now; every older value stops working immediately");
+            .WithDescription("key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
+        tenants.MapPost("/keys/revoke", RevokeKey).WithName("RevokeTenantKey")
+            .WithSummary("Replace one key now")
+            .WithDescription("Every older value of the key stops working immediately (a leaked key). The new value is shown only in this response.")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         return routes;
     }
 
@@ -138,7 +159,7 @@ public static class TenantsApi
     }
 
     public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> GetTenant(
-        string client_id, ClaimsPrincipal caller, TenantDbContext db, CancellationToken cancellationToken) =>
+        [MaxLength(64)] string client_id, ClaimsPrincipal caller, TenantDbContext db, CancellationToken cancellationToken) =>
         await FindOwnAsync(db, caller, client_id, cancellationToken) is { } tenant
             ? TypedResults.Ok(TenantResponse.From(tenant))
             : TenantNotFound(client_id);
@@ -153,7 +174,7 @@ public static class TenantsApi
     }
 
     public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> UpdateSkills(
-        string client_id,
+        [MaxLength(64)] string client_id,
         UpdateSkillsRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
@@ -187,7 +208,7 @@ public static class TenantsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(
-        string client_id, ClaimsPrincipal caller, TenantDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [MaxLength(64)] string client_id, ClaimsPrincipal caller, TenantDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var tenant = await FindOwnAsync(db, caller, client_id, cancellationToken, tracking: true);
         if (tenant is null)
@@ -210,7 +231,7 @@ public static class TenantsApi
     }
 
     public static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RotateKey(
-        string client_id,
+        [MaxLength(64)] string client_id,
         RotateKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
@@ -231,7 +252,7 @@ public static class TenantsApi
     }
 
     public static Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(
-        string client_id,
+        [MaxLength(64)] string client_id,
         RevokeKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
@@ -399,13 +420,19 @@ public static class TenantsApi
     }
 }
 
-public sealed record CreateTenantRequest(string? Name, string? Environment, IReadOnlyList<string>? Skills, string? WebhookUrl);
+public sealed record CreateTenantRequest(
+    [property: Required, MaxLength(200)] string? Name,
+    [property: Required, AllowedValues("sandbox", "production")] string? Environment,
+    [property: Required, MaxLength(100), ItemsMaxLength(128)] IReadOnlyList<string>? Skills,
+    [property: MaxLength(2048), Url] string? WebhookUrl);
 
-public sealed record UpdateSkillsRequest(IReadOnlyList<string>? Skills);
+public sealed record UpdateSkillsRequest([property: Required, MaxLength(100), ItemsMaxLength(128)] IReadOnlyList<string>? Skills);
 
-public sealed record RotateKeyRequest(string? Key, long? GracePeriodSeconds);
+public sealed record RotateKeyRequest(
+    [property: Required, AllowedValues(KeyKinds.AppKey, KeyKinds.Secret, KeyKinds.WebhookSecret)] string? Key,
+    [property: Range(0, 2_592_000)] long? GracePeriodSeconds);
 
-public sealed record RevokeKeyRequest(string? Key);
+public sealed record RevokeKeyRequest([property: Required, AllowedValues(KeyKinds.AppKey, KeyKinds.Secret, KeyKinds.WebhookSecret)] string? Key);
 
 public sealed record KeyResponse(string Key, string Value, DateTimeOffset? OldValueValidUntil);
 

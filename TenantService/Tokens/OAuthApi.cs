@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -16,17 +17,22 @@ public static class OAuthApi
 {
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/oauth/token", IssueToken)
+        routes.MapPost("/oauth/token", IssueToken).WithName("IssueApiToken")
             .WithTags("OAuth")
             .WithSummary("Get an API token with client credentials")
-            .WithDescription("Form body grant_type=client_credentials with client_id and client_secret, or HTTP Basic. The token lasts 15 minutes.")
+            .WithDescription("Form body grant_type=client_credentials with client_id and client_secret, or HTTP Basic. The token lasts 15 minutes. "
+                + "Errors follow RFC 6749 §5.2 (error, error_description) with Finqware's code and trace_id beside them.")
+            .Accepts<ClientCredentialsForm>("application/x-www-form-urlencoded")
             .Produces<OAuthTokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
             .Produces<OAuthError>(StatusCodes.Status401Unauthorized)
-            .RequireRateLimiting(RateLimits.OAuth);
-        routes.MapGet("/.well-known/jwks.json", Jwks)
+            .RequireRateLimiting(RateLimits.OAuth)
+            .Secured(ApiSecurity.Anonymous, ApiSecurity.ClientSecret);
+        routes.MapGet("/.well-known/jwks.json", Jwks).WithName("GetJwks")
             .WithTags("OAuth")
-            .WithSummary("The public keys that sign Finqware tokens (JWKS)");
+            .WithSummary("The public keys that sign Finqware tokens (JWKS)")
+            .WithDescription("An RFC 7517 key set: validate API and portal tokens locally with it. Cached for five minutes.")
+            .Public();
         return routes;
     }
 
@@ -123,7 +129,10 @@ public static class OAuthApi
     }
 }
 
-public sealed record ClientCredentialsForm(string GrantType, string? ClientId, string? ClientSecret);
+public sealed record ClientCredentialsForm(
+    [property: Required, AllowedValues("client_credentials")] string GrantType,
+    [property: MaxLength(64)] string? ClientId,
+    [property: MaxLength(256)] string? ClientSecret);
 
 public sealed record OAuthTokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
 
