@@ -228,8 +228,8 @@ public sealed partial class GraphQLRunner(
 
 /// <summary>The body of <c>POST /graphql</c> (for the API reference; the handler reads it with GraphQL.NET).</summary>
 public sealed record GraphQLHttpRequest(
-    [property: JsonPropertyName("query")] string Query,
-    [property: JsonPropertyName("operationName")] string? OperationName,
+    [property: JsonPropertyName("query"), System.ComponentModel.DataAnnotations.MaxLength(64 * 1024)] string Query,
+    [property: JsonPropertyName("operationName"), System.ComponentModel.DataAnnotations.MaxLength(256)] string? OperationName,
     [property: JsonPropertyName("variables")] JsonElement? Variables);
 
 /// <summary>A GraphQL response: <c>data</c> and, when something went wrong, <c>errors</c>.</summary>

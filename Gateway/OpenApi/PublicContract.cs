@@ -105,7 +105,13 @@ public static class PublicContract
     {
         var security = operation[ApiContract.SecurityExtension] as JsonArray;
         operation.Remove(ApiContract.SecurityExtension);
-        if (security is not null)
+        if (security is null && operation["x-credentials"] is not null)
+        {
+            // The seed's body credentials (client_id with client_app_key or nonce): OpenAPI has no scheme in the body, so the
+            // operation is open at the HTTP level and x-credentials names the fields its workflow checks.
+            operation["security"] = new JsonArray();
+        }
+        else if (security is not null)
         {
             operation["security"] = new JsonArray([.. security.Select(s => s!.GetValue<string>() is { Length: > 0 } scheme
                 ? new JsonObject { [scheme] = new JsonArray() }

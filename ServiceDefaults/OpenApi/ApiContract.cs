@@ -36,6 +36,9 @@ public sealed record ApiSecurityMetadata(IReadOnlyList<string> Alternatives);
 /// <summary>A status an endpoint answers with a problem document, and the <c>code</c>s it can carry.</summary>
 public sealed record ApiProblemMetadata(int Status, IReadOnlyList<string> Codes);
 
+/// <summary>An example of the request body (<see cref="Status"/> null) or of the answer with that status, as JSON.</summary>
+public sealed record ApiExampleMetadata(int? Status, string Json);
+
 /// <summary>
 /// Contract metadata kept next to each handler: its security and the problem codes it answers, per status. The service's
 /// OpenAPI document carries them as <c>x-finqware-security</c> and <c>x-finqware-problems</c>; the gateway turns them into
@@ -57,6 +60,14 @@ public static class ApiContract
     /// <summary>Answers <paramref name="status"/> with a problem document whose <c>code</c> is one of <paramref name="codes"/>.</summary>
     public static TBuilder Problems<TBuilder>(this TBuilder builder, int status, params string[] codes) where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ApiProblemMetadata(status, codes));
+
+    /// <summary>An example of the JSON request body.</summary>
+    public static TBuilder RequestExample<TBuilder>(this TBuilder builder, [System.Diagnostics.CodeAnalysis.StringSyntax("json")] string json) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ApiExampleMetadata(null, json));
+
+    /// <summary>An example of the JSON answer with <paramref name="status"/>.</summary>
+    public static TBuilder ResponseExample<TBuilder>(this TBuilder builder, int status, [System.Diagnostics.CodeAnalysis.StringSyntax("json")] string json) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ApiExampleMetadata(status, json));
 
     /// <summary>Writes the endpoint's contract metadata into its operation (registered by <c>AddServiceOpenApi</c>).</summary>
     internal static Task WriteExtensionsAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
@@ -83,6 +94,18 @@ public static class ApiContract
 
             operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
             operation.Extensions[ProblemsExtension] = new JsonNodeExtension(byStatus);
+        }
+
+        foreach (var example in metadata.OfType<ApiExampleMetadata>())
+        {
+            IOpenApiResponse? response = null;
+            var content = example.Status is { } status
+                ? operation.Responses?.TryGetValue(status.ToString(System.Globalization.CultureInfo.InvariantCulture), out response) == true ? response.Content : null
+                : operation.RequestBody?.Content;
+            if (content is not null && content.TryGetValue("application/json", out var found) && found is OpenApiMediaType media)
+            {
+                media.Example = JsonNode.Parse(example.Json);
+            }
         }
 
         return Task.CompletedTask;

@@ -1,3 +1,4 @@
+using Finqware.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -34,11 +35,13 @@ public static class AccessSetup
 
     /// <summary>The route group is for the tenant's client app (statuses) or its server (everything): <see cref="AccessPolicies.ClientAppOrServer"/>.</summary>
     public static TBuilder RequireClientAppOrServer<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AccessPolicies.ClientAppOrServer).WithMetadata(AccessRefusal.ClientAppOrServer);
+        builder.RequireAuthorization(AccessPolicies.ClientAppOrServer).WithMetadata(AccessRefusal.ClientAppOrServer)
+            .Problems(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthorized);
 
     /// <summary>The route group is for the tenant's server only (<see cref="AccessPolicies.Server"/>); others get <paramref name="refusal"/>.</summary>
     public static TBuilder RequireServer<TBuilder>(this TBuilder builder, AccessRefusal refusal) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AccessPolicies.Server).WithMetadata(refusal);
+        builder.RequireAuthorization(AccessPolicies.Server).WithMetadata(refusal)
+            .Problems(StatusCodes.Status401Unauthorized, ProblemCodes.Unauthorized);
 
     /// <summary>The route takes its credentials in its body (<see cref="BodyCredentials"/>); its workflow checks them.</summary>
     public static TBuilder WithBodyCredentials<TBuilder>(this TBuilder builder, BodyCredentials credentials) where TBuilder : IEndpointConventionBuilder =>

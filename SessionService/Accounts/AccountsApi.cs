@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Finqware.ServiceDefaults.Problems;
 using System.Globalization;
 using Finqware.SessionService.Access;
@@ -19,20 +20,38 @@ public static class AccountsApi
     {
         var accounts = app.MapGroup("/accounts").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData);
         accounts.MapGet("/", ListAsync).WithName("ListAccounts")
-            .WithSummary("Accounts of the tenant's active connections; ?connection_id= for one connection.");
-        accounts.MapGet("/{account_id}", GetAsync).WithName("GetAccount").WithSummary("One account.");
-        accounts.MapGet("/{account_id}/balances", GetBalancesAsync).WithName("GetBalances")
-            .WithSummary("The account's balances as of the last sync (Berlin Group balance types).");
-        accounts.MapGet("/{account_id}/transactions", ListTransactionsAsync).WithName("ListTransactions")
-            .WithSummary("Transactions newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).");
+            .WithSummary("List accounts")
+            .WithDescription("Accounts of the tenant's active connections; ?connection_id= for one connection.")
+            .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND");
+        var account = accounts.MapGroup("/{account_id}")
+            .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "ACCOUNT_NOT_FOUND");
+        account.MapGet("/", GetAsync).WithName("GetAccount")
+            .WithSummary("Get an account")
+            .WithDescription("One account of an active connection: IBAN, name, kind, currency.");
+        account.MapGet("/balances", GetBalancesAsync).WithName("GetBalances")
+            .WithSummary("Get an account's balances")
+            .WithDescription("The balances as of the last sync (Berlin Group balance types such as closingBooked, interimAvailable).");
+        account.MapGet("/transactions", ListTransactionsAsync).WithName("ListTransactions")
+            .WithSummary("List an account's transactions")
+            .WithDescription("Newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).")
+            .Problems(StatusCodes.Status400BadRequest, "INVALID_CURSOR")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "INVALID_DATE_RANGE");
         app.MapGroup("/transactions").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData)
             .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
-            .WithSummary("What changed in a connection's transactions since a cursor: added, modified (a pending one that booked), removed.");
+            .WithSummary("Sync a connection's transactions")
+            .WithDescription("What changed since a cursor: added, modified (a pending one that booked, matched by id), removed; then "
+                + "next_cursor and has_more. Start without a cursor.")
+            .Problems(StatusCodes.Status400BadRequest, "INVALID_CURSOR")
+            .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         return app;
     }
 
     public static async Task<Results<Ok<AccountList>, ProblemHttpResult>> ListAsync(
-        [FromQuery(Name = "connection_id")] string? connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromQuery(Name = "connection_id"), MaxLength(128)] string? connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         List<Connection> connections;
@@ -64,14 +83,14 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "account_id")] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
         return account is null ? error! : TypedResults.Ok(account.ToView(connection!.ConnectionId));
     }
 
     public static async Task<Results<Ok<BalanceList>, ProblemHttpResult>> GetBalancesAsync(
-        [FromRoute(Name = "account_id")] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         var (account, _, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
         return account is null
@@ -80,11 +99,11 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<TransactionPage>, ProblemHttpResult>> ListTransactionsAsync(
-        [FromRoute(Name = "account_id")] string accountId,
-        [FromQuery(Name = "from")] string? from,
-        [FromQuery(Name = "to")] string? to,
-        [FromQuery(Name = "cursor")] string? cursor,
-        [FromQuery(Name = "limit")] string? limit,
+        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId,
+        [FromQuery(Name = "from"), MaxLength(10)] string? from,
+        [FromQuery(Name = "to"), MaxLength(10)] string? to,
+        [FromQuery(Name = "cursor"), MaxLength(512)] string? cursor,
+        [FromQuery(Name = "limit"), MaxLength(3)] string? limit,
         Caller caller,
         SessionDbContext db,
         TimeProvider clock,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
@@ -13,12 +14,14 @@ public static class ApplicationsApi
     {
         app.MapGroup("/applications").WithTags("Applications").RequireServer(AccessRefusal.ConsentedData)
             .MapGet("/{application_id}", GetAsync).WithName("GetApplication")
-            .WithSummary("A marketplace application: status, offer, verification (KYC) decision, contract.");
+            .WithSummary("Get a marketplace application")
+            .WithDescription("A marketplace application: status, offer, verification (KYC) decision, contract.")
+            .Problems(StatusCodes.Status404NotFound, "APPLICATION_NOT_FOUND");
         return app;
     }
 
     public static async Task<Results<Ok<ApplicationView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "application_id")] string applicationId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
+        [FromRoute(Name = "application_id"), MaxLength(128)] string applicationId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
         var application = applicationId.Length > 128
             ? null

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using Finqware.ServiceDefaults.Problems;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.SessionService.Access;
@@ -17,18 +19,27 @@ public static partial class ConnectionsApi
     {
         var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(AccessRefusal.ConsentedData);
         connections.MapGet("/", ListAsync).WithName("ListConnections")
-            .WithSummary("The tenant's connections (consents), newest first, with their accounts; ?status=ACTIVE|EXPIRED|REVOKED.");
+            .WithSummary("List the tenant's connections")
+            .WithDescription("The consents completed sessions produced, newest first, with their accounts; ?status=ACTIVE|EXPIRED|REVOKED.")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         connections.MapGet("/{connection_id}", GetAsync).WithName("GetConnection")
-            .WithSummary("A connection: status, valid_until, last sync and refresh error, accounts (answers for revoked and expired ones too).");
+            .WithSummary("Get a connection")
+            .WithDescription("Status, valid_until, last sync and refresh error, accounts. Answers for revoked and expired connections too.")
+            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND");
         connections.MapDelete("/{connection_id}", RevokeAsync).WithName("RevokeConnection")
-            .WithSummary("Revoke the consent: its data is no longer readable, and the connector revokes it at the bank. Idempotent.");
+            .WithSummary("Revoke a connection")
+            .WithDescription("Its data is no longer readable, and the connector revokes the consent at the bank. Idempotent.")
+            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND");
         connections.MapPost("/{connection_id}/refresh", RefreshAsync).WithName("RefreshConnection")
-            .WithSummary("Ask the connector to read the bank again; the new data arrives asynchronously (TRANSACTIONS_UPDATED webhook).");
+            .WithSummary("Refresh a connection's data")
+            .WithDescription("Asks the connector to read the bank again; the new data arrives asynchronously (TRANSACTIONS_UPDATED webhook).")
+            .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND");
         return app;
     }
 
     public static async Task<Results<Ok<ConnectionList>, ProblemHttpResult>> ListAsync(
-        [FromQuery(Name = "status")] string? status, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromQuery(Name = "status"), AllowedValues("ACTIVE", "EXPIRED", "REVOKED")] string? status, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (status is not null && !ConnectionStatus.All.Contains(status))
         {
@@ -45,7 +56,7 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "connection_id")] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {
@@ -57,7 +68,7 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
-        [FromRoute(Name = "connection_id")] string connectionId,
+        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId,
         Caller caller,
         SessionDbContext db,
         TimeProvider clock,
@@ -94,7 +105,7 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Accepted<RefreshAccepted>, ProblemHttpResult>> RefreshAsync(
-        [FromRoute(Name = "connection_id")] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -51,7 +52,10 @@ public sealed record TransactionPage(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? NextCursor,
     bool HasMore);
 
-public sealed record SyncRequest(string? ConnectionId, string? Cursor, int? Count);
+public sealed record SyncRequest(
+    [property: Required, MaxLength(128)] string? ConnectionId,
+    [property: MaxLength(512)] string? Cursor,
+    [property: Range(1, AccountsApi.MaxLimit)] int? Count);
 
 public sealed record RemovedTransaction(string TransactionId, string AccountId);
 

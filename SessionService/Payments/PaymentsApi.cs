@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
@@ -13,12 +14,14 @@ public static class PaymentsApi
     {
         app.MapGroup("/payments").WithTags("Payments").RequireServer(AccessRefusal.ConsentedData)
             .MapGet("/{payment_id}", GetAsync).WithName("GetPayment")
-            .WithSummary("A payment with its Berlin Group transaction status (RCVD, ACTC, ACSP, ACSC, RJCT, CANC…) and status history.");
+            .WithSummary("Get a payment")
+            .WithDescription("A payment with its Berlin Group transaction status (RCVD, ACTC, ACSP, ACSC, RJCT, CANC…) and status history.")
+            .Problems(StatusCodes.Status404NotFound, "PAYMENT_NOT_FOUND");
         return app;
     }
 
     public static async Task<Results<Ok<PaymentView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "payment_id")] string paymentId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
+        [FromRoute(Name = "payment_id"), MaxLength(128)] string paymentId, Caller caller, SessionDbContext db, CancellationToken cancellationToken)
     {
         var payment = paymentId.Length > 128
             ? null

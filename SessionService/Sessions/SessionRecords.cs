@@ -1,14 +1,24 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using Finqware.SessionService.Steps;
 using Finqware.SessionService.Uploads;
 
 namespace Finqware.SessionService.Sessions;
 
-public sealed record OpenSessionRequest(string? ClientId, string? ClientAppKey, string? Skill);
+public sealed record OpenSessionRequest(
+    [property: Required, MaxLength(64)] string? ClientId,
+    [property: Required, MaxLength(256)] string? ClientAppKey,
+    [property: Required, MaxLength(128)] string? Skill);
 
 public sealed record OpenSessionResponse(string Nonce, Guid SessionId, string Status, string? NextStep, DateTimeOffset ExpiresAt);
 
-public sealed record SubmitStepRequest(string? ClientId, string? Nonce, string? Skill, string? Step, JsonElement Data);
+public sealed record SubmitStepRequest(
+    [property: Required, MaxLength(64)] string? ClientId,
+    [property: Required, MaxLength(4096)] string? Nonce,
+    [property: Required, MaxLength(128)] string? Skill,
+    [property: Required, MaxLength(128)] string? Step,
+    [property: Description("The step's input, valid against its data_schema in the catalog.")] JsonElement Data);
 
 public sealed record SubmitStepResponse(Guid StepId, string Nonce, string Status, IReadOnlyList<string>? MissingUploads, DateTimeOffset ExpiresAt);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Finqware.Contracts.Skills;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
@@ -21,23 +22,62 @@ public static class SessionsApi
         // The client app, with the credentials the seed puts in the body: its app key to open, the nonce to submit.
         var sessions = app.MapGroup("/sessions").WithTags("Sessions");
         sessions.MapPost("/", OpenAsync).WithName("OpenSession").WithBodyCredentials(BodyCredentials.ClientAppKey)
-            .WithSummary("Open an onboarding session (client app: client_id + client_app_key).");
+            .WithSummary("Open an onboarding session")
+            .WithDescription("From the client app, with client_id and client_app_key in the body and a skill the tenant registered. "
+                + "Returns the session_id and the nonce that authorises the first step (valid 30 minutes).")
+            .Problems(StatusCodes.Status401Unauthorized, "INVALID_CLIENT_CREDENTIALS")
+            .Problems(StatusCodes.Status403Forbidden, "SKILL_NOT_REGISTERED")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed)
+            .Problems(StatusCodes.Status503ServiceUnavailable, "SKILL_UNAVAILABLE")
+            .RequestExample("""{ "client_id": "{{client_id}}", "client_app_key": "{{client_app_key}}", "skill": "xyz_aisp_sbx_#1.0" }""")
+            .ResponseExample(StatusCodes.Status201Created, """
+                { "nonce": "F3YXJlCjAwMTZpZGVudGlmaWVyIG5vbmNlcwowMDJlY2lkIHRpbWU8MjAxOS0wNS0zMVQwOToxNToxNS41OTE5Nz",
+                  "session_id": "7489fe74-a91d-4897-8895-cd5e05c0fc4b", "status": "SESSION_CREATED",
+                  "next_step": "consent", "expires_at": "2019-05-31T09:15:15.591Z" }
+                """);
         sessions.MapPost("/{session_id:guid}/steps", SubmitStepAsync).WithName("SubmitStep").WithBodyCredentials(BodyCredentials.Nonce)
-            .WithSummary("Submit the next step's data with the current nonce; returns the step and the next nonce.");
+            .WithSummary("Submit a step")
+            .WithDescription("The next step's data (validated against the step's data_schema) with the current nonce, which is used up. "
+                + "Returns the step_id and the nonce for the next step; the step runs asynchronously (read it with GET .../steps/{step_id}?wait=N).")
+            .Problems(StatusCodes.Status401Unauthorized, "NONCE_INVALID", "NONCE_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND")
+            .Problems(StatusCodes.Status409Conflict, "NONCE_ALREADY_USED", "SESSION_CLOSED", "STEP_OUT_OF_ORDER", "PREVIOUS_STEP_NOT_FINISHED")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "SKILL_MISMATCH", "UNKNOWN_STEP")
+            .Problems(StatusCodes.Status503ServiceUnavailable, "SKILL_UNAVAILABLE")
+            .RequestExample("""
+                { "client_id": "{{client_id}}", "nonce": "{{nonce}}", "skill": "xyz_sbx_#3.0", "step": "product_form",
+                  "data": { "value": "100000", "currency": "EUR", "period": "12" } }
+                """)
+            .ResponseExample(StatusCodes.Status202Accepted, """
+                { "step_id": "0193b2a4-6f1e-7c3a-9d52-1f0e8a7b6c5d", "nonce": "MDAxY2xvY2F0aW9uIGZpbnF3YXJlCjAwMTZpZGVudGlmaWVyIG5vbmNlcwo",
+                  "status": "SUBMITTED", "expires_at": "2019-05-31T09:20:02.113Z" }
+                """);
 
-        var readers = app.MapGroup("/sessions").WithTags("Sessions").RequireClientAppOrServer();
+        var readers = app.MapGroup("/sessions").WithTags("Sessions").RequireClientAppOrServer()
+            .Problems(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND");
         readers.MapGet("/{session_id:guid}", GetSessionAsync).WithName("GetSession")
-            .WithSummary("Read a session: Bearer API token (full) or Basic client_id:client_app_key (statuses only).");
+            .WithSummary("Read a session")
+            .WithDescription("With the API token (the tenant's server) everything, results included; with Basic client_id:client_app_key "
+                + "(the client app) statuses, next actions and error codes only. Another tenant's session is a 404.");
         readers.MapGet("/{session_id:guid}/steps/{step_id:guid}", GetStepAsync).WithName("GetStep")
-            .WithSummary("Read a step; ?wait=N (at most 30) waits while the connector works on it.");
+            .WithSummary("Read a step")
+            .WithDescription("?wait=N (at most 30 seconds) holds the answer while the connector works on the step, and answers as soon as it "
+                + "reaches another status. Results only for the API token.")
+            .Problems(StatusCodes.Status404NotFound, "STEP_NOT_FOUND")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         readers.MapPost("/{session_id:guid}/cancel", CancelAsync).WithName("CancelSession")
-            .WithSummary("Cancel an open session (Bearer API token or Basic client_id:client_app_key).");
+            .WithSummary("Cancel a session")
+            .WithDescription("Ends an open session as CANCELLED: its nonce stops working. A session that has already ended is a 409.")
+            .Problems(StatusCodes.Status409Conflict, "SESSION_CLOSED");
 
         var servers = app.MapGroup("/sessions").WithTags("Sessions").RequireServer(AccessRefusal.WebhookDeliveries);
         servers.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
-            .WithSummary("Webhook deliveries about this session (Bearer API token).");
+            .WithSummary("Webhook deliveries about a session")
+            .WithDescription("The webhook events sent about this session, with each delivery's attempts and outcome (API token).")
+            .Problems(StatusCodes.Status404NotFound, "SESSION_NOT_FOUND");
         servers.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
-            .WithSummary("The tenant's latest webhook deliveries (Bearer API token).");
+            .WithSummary("The tenant's latest webhook deliveries")
+            .WithDescription("Newest first; ?limit= from 1 to 200 (default 50). API token only.");
         return app;
     }
 
@@ -68,7 +108,7 @@ public static class SessionsApi
     public static async Task<Results<Ok<StepView>, ProblemHttpResult>> GetStepAsync(
         [FromRoute(Name = "session_id")] Guid sessionId,
         [FromRoute(Name = "step_id")] Guid stepId,
-        [FromQuery(Name = "wait")] int? wait,
+        [FromQuery(Name = "wait"), Range(0, MaxWaitSeconds)] int? wait,
         Caller caller,
         SessionWorkflow workflow,
         SessionDbContext db,
@@ -129,7 +169,7 @@ public static class SessionsApi
     }
 
     public static async Task<Ok<WebhookDeliveryList>> GetDeliveriesAsync(
-        [FromQuery(Name = "limit")] int? limit, Caller caller, SessionDbContext db, CancellationToken cancellationToken) =>
+        [FromQuery(Name = "limit"), Range(1, 200)] int? limit, Caller caller, SessionDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await WebhookDeliveryList.LoadAsync(db.WebhookDeliveries.Where(w => w.ClientId == caller.ClientId), Math.Clamp(limit ?? 50, 1, 200), cancellationToken));
 
     private static SessionView View(SessionRead read, bool server) =>

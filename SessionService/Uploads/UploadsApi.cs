@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
@@ -8,6 +9,13 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Finqware.SessionService.Uploads;
+
+/// <summary>The form of an upload, for the API description: the handler streams the fields in this order.</summary>
+public sealed record UploadForm(
+    [property: Required, MaxLength(64)] string ClientId,
+    [property: Required, MaxLength(4096)] string Nonce,
+    [property: Required, MaxLength(64)] string Kind,
+    [property: Required] IFormFile File);
 
 /// <summary>
 /// <c>POST /steps/{step_id}/upload</c>: multipart/form-data with <c>client_id</c>, <c>nonce</c> (the session's current
@@ -23,8 +31,18 @@ public static class UploadsApi
             .WithName("UploadStepDocument")
             .WithTags("Sessions")
             .WithBodyCredentials(BodyCredentials.Nonce)
-            .WithSummary("Upload a document a step requires (multipart/form-data: client_id, nonce, kind, then file).")
-            .Accepts<IFormFile>("multipart/form-data");
+            .WithSummary("Upload a step's document")
+            .WithDescription("multipart/form-data with client_id, nonce (the session's current nonce, not used up) and kind, then file. "
+                + "Size and type (read from the document's first bytes) are checked against the step's manifest; a step waiting "
+                + "in AWAITING_UPLOADS goes to its connector once every required document is there.")
+            .Problems(StatusCodes.Status401Unauthorized, "NONCE_INVALID", "NONCE_EXPIRED")
+            .Problems(StatusCodes.Status404NotFound, "STEP_NOT_FOUND")
+            .Problems(StatusCodes.Status409Conflict, "NONCE_ALREADY_USED", "SESSION_CLOSED", "STEP_NOT_AWAITING_UPLOADS")
+            .Problems(StatusCodes.Status413PayloadTooLarge, "UPLOAD_TOO_LARGE")
+            .Problems(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "UNSUPPORTED_UPLOAD_TYPE")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_UPLOAD_KIND")
+            .Problems(StatusCodes.Status503ServiceUnavailable, "SKILL_UNAVAILABLE")
+            .Accepts<UploadForm>("multipart/form-data");
         return app;
     }
 

@@ -46,7 +46,7 @@ public sealed class ConnectorShutdownTests(SystemFixture system)
             HeldStepHandler.Release(stepId);
             await stopped.WaitAsync(TimeSpan.FromSeconds(30), Cancel);
 
-            using var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+            using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
             server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
             var step = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/steps/{stepId}?wait=10", Cancel);
             Assert.Equal("COMPLETED", step.GetProperty("status").GetString());

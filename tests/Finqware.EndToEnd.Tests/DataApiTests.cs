@@ -271,7 +271,7 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
 
         // Another tenant, with a marketplace application of its own.
         var other = await GatewayTenant.CreateAsync(system.Gateway, [Deposit]);
-        using var otherServer = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var otherServer = ContractChecked.Client(system.Gateway.BaseAddress!);
         otherServer.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", other.ApiToken);
         var applicationId = await ApplicationAsync(other);
         await ReadAsync(otherServer, $"/applications/{applicationId}");
@@ -314,9 +314,9 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(("NOT_FOUND", "APPLICATION_NOT_FOUND"), (Code(foreignApplication), foreignApplication["errors"]![0]!["extensions"]!["problem_code"]!.GetValue<string>()));
 
         // A client app key (HTTP Basic), or no credentials, reads none of it.
-        using var app = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var app = ContractChecked.Client(system.Gateway.BaseAddress!);
         app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{bank.ClientId}:{bank.AppKey}")));
-        using var anonymous = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var anonymous = ContractChecked.Client(system.Gateway.BaseAddress!);
         foreach (var client in new[] { app, anonymous })
         {
             foreach (var (method, path, body, _) in routes.Where(r => r.Method != HttpMethod.Delete)
@@ -525,7 +525,7 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
         }, Cancel);
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var stepId = (await submitted.Content.ReadFromJsonAsync<JsonNode>(Cancel))!["step_id"]!.GetValue<string>();
-        using var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
         var stepDeadline = DateTime.UtcNow.AddSeconds(45);
         while (true)

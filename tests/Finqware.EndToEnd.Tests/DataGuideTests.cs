@@ -30,7 +30,7 @@ public sealed class DataGuideTests(SystemFixture system)
         }
 
         var tenant = await GatewayTenant.CreateAsync(system.Gateway, [SandboxBankDriver.Aisp, SandboxBankDriver.Pisp, Deposit]);
-        using var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
 
         var consent = await RunSessionAsync(tenant, server, SandboxBankDriver.Aisp,

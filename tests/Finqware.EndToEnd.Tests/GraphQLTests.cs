@@ -238,7 +238,7 @@ public sealed partial class GraphQLTests(SystemFixture system)
 
     private async Task<HttpClient> ServerClientAsync(string clientId, string secret)
     {
-        var client = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        var client = ContractChecked.Client(system.Gateway.BaseAddress!);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await TokenAsync(clientId, secret));
         return client;
     }

@@ -29,7 +29,7 @@ internal sealed class HeldStepFlow : IAsyncDisposable
         Tenant = tenant;
         Skill = skill;
         this.cancel = cancel;
-        Server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        Server = ContractChecked.Client(system.Gateway.BaseAddress!);
         Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
     }
 

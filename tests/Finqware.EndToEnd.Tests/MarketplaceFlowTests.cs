@@ -461,7 +461,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
 
             using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = demo.ClientId, ["client_secret"] = demo.Secret });
             var token = await (await test.Gateway.PostAsync("/oauth/token", form, test.Cancel)).Content.ReadFromJsonAsync<JsonElement>(test.Cancel);
-            var server = new HttpClient { BaseAddress = test.Gateway.BaseAddress };
+            var server = ContractChecked.Client(test.Gateway.BaseAddress!);
             server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
             return new MarketplaceSession(test, demo, skill, opened, server);
         }

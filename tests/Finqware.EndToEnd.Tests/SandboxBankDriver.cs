@@ -72,7 +72,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
         }
 
         (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, environment, skills, cancel);
-        driver.Server = new HttpClient { BaseAddress = gateway.BaseAddress };
+        driver.Server = ContractChecked.Client(gateway.BaseAddress!);
         driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await driver.StartBusAsync();
         return driver;

@@ -202,7 +202,7 @@ public sealed class SessionFlowTests(SystemFixture system)
     {
         using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret });
         var token = await (await system.Gateway.PostAsync("/oauth/token", form, Cancel)).Content.ReadFromJsonAsync<JsonElement>(Cancel);
-        var client = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        var client = ContractChecked.Client(system.Gateway.BaseAddress!);
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
         return client;
     }

@@ -36,7 +36,7 @@ public sealed class SessionRestartTests(SystemFixture system)
         var received = new ConcurrentQueue<(string Signature, string Body)>();
         await using var receiver = await WebhookReceiver.StartAsync(received);
         var tenant = await GatewayTenant.CreateAsync(system.Gateway, [Skill], receiver.Url);
-        using var server = new HttpClient { BaseAddress = system.Gateway.BaseAddress };
+        using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
 
         var opened = await tenant.OpenSessionAsync(system.Gateway, Skill);

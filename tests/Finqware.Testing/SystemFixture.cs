@@ -100,7 +100,7 @@ public sealed class SystemFixture : IAsyncLifetime
         // Generous: a loaded machine (CI, several builds at once) can take minutes to boot everything.
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(6));
         await Host.StartAsync(timeout.Token);
-        Gateway = new HttpClient { BaseAddress = new Uri(Host.GatewayUrl!) };
+        Gateway = ContractChecked.Client(new Uri(Host.GatewayUrl!));
         Dashboard = Host.DashboardUrl is { } dashboard ? new HttpClient { BaseAddress = new Uri(dashboard) } : null!;
     }
 
