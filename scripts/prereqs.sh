@@ -39,17 +39,22 @@ ensure_prereqs() {
   # Debian's packages may start system-wide servers; Finqware runs its own on free ports and leaves those alone.
 }
 
-# Node tools of the repository (tools/node: Stoplight Prism for the bank-mock, …), pinned by tools/node/package-lock.json and
-# installed with npm ci when node_modules is missing or older than the lock file. Node 20 or later (Debian's nodejs and npm).
+# The npm packages of the repository, each folder pinned by its package-lock.json and installed with npm ci when its
+# node_modules is missing or older than the lock file: tools/node (Stoplight Prism for the bank-mock, Spectral and its OWASP
+# ruleset for the public OpenAPI document, graphql-js) and sdks/typescript (the TypeScript SDK: openapi-fetch,
+# openapi-typescript, TypeScript). Node 20 or later (Debian's nodejs and npm). Then the dotnet tools (Kiota, dotnet-ef).
 ensure_node_tools() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || apt_install nodejs npm
   local major; major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || die "Node 20 or later is required for tools/node (found $(node --version))"
-  local dir=tools/node
-  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    say "installing the Node tools (tools/node: npm ci)…"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in $dir failed"
-  fi
+  local dir
+  for dir in tools/node sdks/typescript; do
+    if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      say "installing the npm packages of $dir (npm ci)…"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci in $dir failed"
+    fi
+  done
+  dotnet tool restore >/dev/null || die "dotnet tool restore failed (dotnet-tools.json)"
 }
 
 # ./test.sh only: the dashboard's browser tests drive Debian's Chromium through Playwright (Playwright's own browser

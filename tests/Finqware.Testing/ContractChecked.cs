@@ -143,8 +143,11 @@ public sealed class OpenApiContract
     /// </summary>
     private Task<JsonSchema> Compile(JsonObject schema)
     {
-        var root = Rewrite(schema.DeepClone())!.AsObject();
-        root["definitions"] = Rewrite(document["components"]!["schemas"]!.DeepClone());
+        var root = new JsonObject
+        {
+            ["allOf"] = new JsonArray(Rewrite(schema.DeepClone())),
+            ["definitions"] = Rewrite(document["components"]!["schemas"]!.DeepClone()),
+        };
         return JsonSchema.FromJsonAsync(root.ToJsonString());
     }
 
