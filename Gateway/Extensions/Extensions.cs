@@ -49,6 +49,8 @@ public static class GatewayExtensions
         builder.Services.Configure<HttpStandardResilienceOptions>("-standard", resilience =>
         {
             resilience.Retry.MaxRetryAttempts = 1;
+            // A mutation is never sent twice by the gateway: the caller decides, with its Idempotency-Key.
+            resilience.Retry.DisableForUnsafeHttpMethods();
             resilience.Retry.Delay = TimeSpan.FromMilliseconds(200);
         });
         foreach (var service in new[] { DownstreamApi.Catalog, DownstreamApi.Sessions })

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Finqware.ServiceDefaults.Problems;
 using GraphQL;
@@ -9,6 +10,9 @@ namespace Finqware.Gateway.GraphQL;
 public sealed class GraphQLRequestContext : Dictionary<string, object?>
 {
     public string? Authorization { get; init; }
+
+    /// <summary>The request's Idempotency-Key, handed to the REST routes its mutations call.</summary>
+    public string? IdempotencyKey { get; init; }
 }
 
 /// <summary>
@@ -23,10 +27,32 @@ public sealed partial class DownstreamApi(IHttpClientFactory clients, ILogger<Do
 
     public static string ClientName(string service) => "graphql-" + service;
 
+    private static readonly JsonSerializerOptions Body = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
+
     /// <summary>GET <paramref name="path"/> (already escaped) on <paramref name="service"/>; the JSON body of a 2xx answer.</summary>
-    public async Task<JsonElement> GetAsync(IResolveFieldContext context, string service, string path)
+    public Task<JsonElement> GetAsync(IResolveFieldContext context, string service, string path) =>
+        SendAsync(context, HttpMethod.Get, service, path, null);
+
+    /// <summary>
+    /// <paramref name="method"/> on <paramref name="path"/> with <paramref name="body"/> as JSON (a mutation); the JSON body of a
+    /// 2xx answer, an empty object for a 204. The caller's Idempotency-Key is passed on.
+    /// </summary>
+    public async Task<JsonElement> SendAsync(IResolveFieldContext context, HttpMethod method, string service, string path, object? body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Body);
+        }
+
+        if (context.UserContext is GraphQLRequestContext { IdempotencyKey: { Length: > 0 } key } && method != HttpMethod.Get)
+        {
+            // One key per GraphQL request and field: two mutations in one request are two operations.
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", $"{key}:{context.Path.First()}");
+        }
+
         if (context.UserContext is GraphQLRequestContext { Authorization: { Length: > 0 } authorization })
         {
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
@@ -48,6 +74,11 @@ public sealed partial class DownstreamApi(IHttpClientFactory clients, ILogger<Do
         using (response)
         {
             var body = await response.Content.ReadAsByteArrayAsync(context.CancellationToken);
+            if (response.IsSuccessStatusCode && body.Length == 0)
+            {
+                return EmptyObject;
+            }
+
             if (response.IsSuccessStatusCode)
             {
                 try

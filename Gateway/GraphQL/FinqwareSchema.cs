@@ -16,6 +16,7 @@ public sealed class FinqwareSchema : Schema
         // Field and argument names stay as written (snake_case, as in REST), not camelCased.
         NameConverter = DefaultNameConverter.Instance;
         Query = new QueryType();
+        Mutation = new MutationType();
         Description = "Finqware: skills, sessions and the data users consented to, with the same authorization as the REST API.";
         // Introspection is static and asks no service: it does not count towards the complexity limit (the depth limit
         // and the request size limit still bound it).

@@ -127,7 +127,7 @@ public static partial class GraphQLApi
             Query = query["query"].ToString() is { Length: > 0 } text ? text : null,
             OperationName = query["operationName"].ToString() is { Length: > 0 } name ? name : null,
             Variables = variables,
-        });
+        }, queriesOnly: true);
     }
 
     private static string TooLarge(int limit) =>
@@ -164,9 +164,12 @@ public sealed partial class GraphQLRunner(
 
     private readonly IReadOnlyList<IValidationRule> rules = [.. DocumentValidator.CoreRules, new QueryLimitsRule(options.Value)];
 
+    /// <summary>GET runs queries only (GraphQL over HTTP): a link or an image tag must not change anything.</summary>
+    private readonly IReadOnlyList<IValidationRule> queryOnlyRules = [.. DocumentValidator.CoreRules, new QueryLimitsRule(options.Value), new QueriesOnlyRule()];
+
     public GraphQLSerializer Serializer { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General), new GraphQLErrorInfoProvider());
 
-    public async Task RunAsync(HttpContext http, GraphQLRequest? request)
+    public async Task RunAsync(HttpContext http, GraphQLRequest? request, bool queriesOnly = false)
     {
         if (request is null || string.IsNullOrWhiteSpace(request.Query))
         {
@@ -182,10 +185,14 @@ public sealed partial class GraphQLRunner(
             OperationName = request.OperationName,
             Variables = request.Variables,
             Extensions = request.Extensions,
-            ValidationRules = rules,
+            ValidationRules = queriesOnly ? queryOnlyRules : rules,
             RequestServices = http.RequestServices,
             User = http.User,
-            UserContext = new GraphQLRequestContext { Authorization = http.Request.Headers.Authorization.ToString() },
+            UserContext = new GraphQLRequestContext
+            {
+                Authorization = http.Request.Headers.Authorization.ToString(),
+                IdempotencyKey = http.Request.Headers["Idempotency-Key"].ToString(),
+            },
             CancellationToken = http.RequestAborted,
             ThrowOnUnhandledException = false,
             UnhandledExceptionDelegate = context =>

@@ -33,3 +33,17 @@ public sealed class QueryLimitsRule(GraphQLOptions limits) : ComplexityValidatio
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>Refuses a mutation (<c>METHOD_NOT_ALLOWED</c>): used for GET requests, which must not change anything.</summary>
+public sealed class QueriesOnlyRule : ValidationRuleBase
+{
+    private static readonly MatchingNodeVisitor<GraphQLParser.AST.GraphQLOperationDefinition> Visitor = new((operation, context) =>
+    {
+        if (operation.Operation == GraphQLParser.AST.OperationType.Mutation)
+        {
+            context.ReportError(new ValidationError("Mutations are sent with POST /graphql, never with GET.") { Code = GraphQLErrorCodes.MethodNotAllowed });
+        }
+    });
+
+    public override ValueTask<INodeVisitor?> GetPreNodeVisitorAsync(ValidationContext context) => new(Visitor);
+}

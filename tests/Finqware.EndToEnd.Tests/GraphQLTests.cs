@@ -117,6 +117,59 @@ public sealed partial class GraphQLTests(SystemFixture system)
     }
 
     [Fact]
+    public async Task A_client_app_onboards_through_mutations_and_the_server_acts_on_connections_with_rest_authorisation()
+    {
+        var demo = await TenantAsync();
+        await OpenSessionAsync(demo.ClientId, demo.AppKey); // the tenant and the skill are known to SessionService
+
+        var (status, opened) = await QueryAsync(system.Gateway, """
+            mutation Open($client: String!, $key: String!, $skill: String!) {
+              open_session(client_id: $client, client_app_key: $key, skill: $skill) { session_id nonce status next_step expires_at }
+            }
+            """, new { client = demo.ClientId, key = demo.AppKey, skill = Skill });
+        Assert.Equal(HttpStatusCode.OK, status);
+        var session = opened["data"]!["open_session"]!;
+        Assert.Equal("SESSION_CREATED", session["status"]!.GetValue<string>());
+
+        var (_, submitted) = await QueryAsync(system.Gateway, """
+            mutation Submit($session: ID!, $client: String!, $nonce: String!, $skill: String!) {
+              submit_step(session_id: $session, client_id: $client, nonce: $nonce, skill: $skill, step: "greeting", data: { name: "Ana" }) { step_id nonce status }
+            }
+            """, new { session = session["session_id"]!.GetValue<string>(), client = demo.ClientId, nonce = session["nonce"]!.GetValue<string>(), skill = Skill });
+        Assert.Equal("SUBMITTED", submitted["data"]!["submit_step"]!["status"]!.GetValue<string>());
+
+        // The nonce is used up: the REST refusal, with its code.
+        var (_, replayed) = await QueryAsync(system.Gateway, """
+            mutation Again($session: ID!, $client: String!, $nonce: String!, $skill: String!) {
+              submit_step(session_id: $session, client_id: $client, nonce: $nonce, skill: $skill, step: "greeting", data: { name: "Ana" }) { step_id }
+            }
+            """, new { session = session["session_id"]!.GetValue<string>(), client = demo.ClientId, nonce = session["nonce"]!.GetValue<string>(), skill = Skill });
+        Assert.Equal("NONCE_ALREADY_USED", replayed["errors"]![0]!["extensions"]!["problem_code"]?.GetValue<string>() ?? replayed.ToJsonString());
+
+        // Another session, cancelled by the client app with its app key (Basic), as REST allows.
+        var other = await OpenSessionAsync(demo.ClientId, demo.AppKey);
+        using var app = ContractChecked.Client(system.Gateway.BaseAddress!);
+        app.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{demo.ClientId}:{demo.AppKey}")));
+        var (_, cancelled) = await QueryAsync(app, "mutation C($id: ID!) { cancel_session(session_id: $id) { status } }", new { id = other["session_id"]!.GetValue<string>() });
+        Assert.Equal("CANCELLED", cancelled["data"]!["cancel_session"]!["status"]!.GetValue<string>());
+
+        // Connections are the server's: without a token, UNAUTHORIZED; with one, another tenant's id is not found.
+        var (_, anonymous) = await QueryAsync(system.Gateway, "mutation { revoke_connection(connection_id: \"con_nope\") }");
+        Assert.Equal("UNAUTHORIZED", anonymous["errors"]![0]!["extensions"]!["code"]!.GetValue<string>());
+        using var server = await ServerClientAsync(demo.ClientId, demo.Secret);
+        var (_, unknown) = await QueryAsync(server, """
+            mutation { refresh_connection(connection_id: "con_nope") { status } sync_transactions(connection_id: "con_nope") { next_cursor } }
+            """);
+        Assert.All(unknown["errors"]!.AsArray(), e => Assert.Equal("CONNECTION_NOT_FOUND", e!["extensions"]!["problem_code"]!.GetValue<string>()));
+
+        // GET runs queries only.
+        var get = await system.Gateway.GetAsync("/graphql?query=" + Uri.EscapeDataString("mutation { revoke_connection(connection_id: \"x\") }"), Cancel);
+        Assert.Equal(HttpStatusCode.BadRequest, get.StatusCode);
+        Assert.Contains("METHOD_NOT_ALLOWED", await get.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_over_deep_query_is_refused_with_400_query_too_deep()
     {
         var deep = "{ __schema { types { fields { type " + string.Concat(Enumerable.Repeat("{ ofType ", 14)) + "{ name }" + new string('}', 14) + " } } } }";

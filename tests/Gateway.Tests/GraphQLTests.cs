@@ -48,6 +48,64 @@ public sealed class GraphQLTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Graphql_js_reads_the_schema_back_and_the_tenants_mutations_validate_against_it()
+    {
+        var root = FindRoot();
+        var script = Path.Combine(root, "tools", "node", "graphql-schema.mjs");
+        var introspection = await NodeAsync(root, null, script, "query");
+        var response = await client.PostAsJsonAsync("/graphql", new { query = introspection }, Cancel);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        string[] documents =
+        [
+            """mutation { open_session(client_id: "c", client_app_key: "k", skill: "s") { session_id nonce status next_step expires_at } }""",
+            """mutation { submit_step(session_id: "s", client_id: "c", nonce: "n", skill: "s", step: "x", data: { a: [1, "b"] }) { step_id nonce status missing_uploads } }""",
+            """mutation { cancel_session(session_id: "s") { status steps { status } } }""",
+            """mutation { refresh_connection(connection_id: "c") { status request_id } revoke_connection(connection_id: "c") }""",
+            """mutation { sync_transactions(connection_id: "c", cursor: "x", count: 10) { added { transaction_id } modified { status } removed { transaction_id } next_cursor has_more } }""",
+        ];
+        var checkedSchema = JsonNode.Parse(await NodeAsync(root, await response.Content.ReadAsStringAsync(Cancel), script, ["check", .. documents]))!;
+
+        Assert.Empty(checkedSchema["errors"]!.AsArray());
+        Assert.Equal(
+            ["cancel_session", "open_session", "refresh_connection", "revoke_connection", "submit_step", "sync_transactions"],
+            checkedSchema["mutations"]!.AsArray().Select(m => m!.GetValue<string>()).Order(StringComparer.Ordinal));
+        Assert.Contains("skills", checkedSchema["queries"]!.AsArray().Select(q => q!.GetValue<string>()));
+    }
+
+    private static string FindRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Finqware.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Finqware.sln not found above the test assembly.");
+    }
+
+    /// <summary>Runs node (graphql-js from tools/node, installed by scripts/prereqs.sh); its standard output.</summary>
+    private static async Task<string> NodeAsync(string root, string? input, params string[] arguments)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("node") { WorkingDirectory = root, RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        await process.StandardInput.WriteAsync(input ?? "");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(Cancel);
+        var error = process.StandardError.ReadToEndAsync(Cancel);
+        await process.WaitForExitAsync(Cancel);
+        Assert.True(process.ExitCode == 0, $"node {string.Join(' ', arguments.Take(2))} exited {process.ExitCode}: {await error}");
+        return await output;
+    }
+
+    [Fact]
     public async Task Skills_are_the_catalogs_answer_field_for_field_with_filters_passed_through()
     {
         var (status, body) = await QueryAsync("""
