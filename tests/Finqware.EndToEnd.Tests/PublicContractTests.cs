@@ -78,4 +78,26 @@ public sealed class PublicContractTests(SystemFixture system)
         // Nothing internal: the connectors' routes are not part of the public contract.
         Assert.DoesNotContain(document["paths"]!.AsObject(), p => p.Key.StartsWith("/internal", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task The_contract_check_refuses_an_undeclared_status_an_undeclared_code_and_a_body_off_its_schema()
+    {
+        var contract = ContractChecked.Document;
+        async Task CheckAsync(HttpMethod method, string path, HttpStatusCode status, string mediaType, string body)
+        {
+            using var request = new HttpRequestMessage(method, new Uri("http://gateway.test" + path));
+            using var response = new HttpResponseMessage(status) { Content = new StringContent(body, System.Text.Encoding.UTF8, mediaType), RequestMessage = request };
+            await contract.CheckAsync(request, response, Cancel);
+        }
+
+        const string Problem = """{"status":404,"title":"No such skill.","code":"SKILL_NOT_FOUND","trace_id":"0af7651916cd43dd8448eb211c80319c"}""";
+        await CheckAsync(HttpMethod.Get, "/skills/x", HttpStatusCode.NotFound, "application/problem+json", Problem);
+        await CheckAsync(HttpMethod.Get, "/skills", HttpStatusCode.OK, "application/json", """{"skills":[]}""");
+
+        await Assert.ThrowsAsync<ContractViolationException>(() => CheckAsync(HttpMethod.Get, "/skills", (HttpStatusCode)418, "application/problem+json", Problem));
+        await Assert.ThrowsAsync<ContractViolationException>(() =>
+            CheckAsync(HttpMethod.Get, "/skills/x", HttpStatusCode.NotFound, "application/problem+json", Problem.Replace("SKILL_NOT_FOUND", "SESSION_NOT_FOUND", StringComparison.Ordinal)));
+        await Assert.ThrowsAsync<ContractViolationException>(() => CheckAsync(HttpMethod.Get, "/skills", HttpStatusCode.OK, "application/json", """{"items":[]}"""));
+        await Assert.ThrowsAsync<ContractViolationException>(() => CheckAsync(HttpMethod.Get, "/skills", HttpStatusCode.OK, "text/plain", "skills"));
+    }
 }
