@@ -36,15 +36,15 @@ public sealed partial class DownstreamApi(IHttpClientFactory clients, ILogger<Do
         SendAsync(context, HttpMethod.Get, service, path, null);
 
     /// <summary>
-    /// <paramref name="method"/> on <paramref name="path"/> with <paramref name="body"/> as JSON (a mutation); the JSON body of a
+    /// <paramref name="method"/> on <paramref name="path"/> with <paramref name="content"/> as JSON (a mutation); the JSON body of a
     /// 2xx answer, an empty object for a 204. The caller's Idempotency-Key is passed on.
     /// </summary>
-    public async Task<JsonElement> SendAsync(IResolveFieldContext context, HttpMethod method, string service, string path, object? body)
+    public async Task<JsonElement> SendAsync(IResolveFieldContext context, HttpMethod method, string service, string path, object? content)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        if (body is not null)
+        if (content is not null)
         {
-            request.Content = JsonContent.Create(body, options: Body);
+            request.Content = JsonContent.Create(content, options: Body);
         }
 
         if (context.UserContext is GraphQLRequestContext { IdempotencyKey: { Length: > 0 } key } && method != HttpMethod.Get)

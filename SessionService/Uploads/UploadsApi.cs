@@ -10,8 +10,8 @@ using Microsoft.Net.Http.Headers;
 
 namespace Finqware.SessionService.Uploads;
 
-/// <summary>The form of an upload, for the API description: the handler streams the fields in this order.</summary>
-public sealed record UploadForm(
+/// <summary>The multipart form of an upload, for the API description: the handler streams its fields in this order.</summary>
+public sealed record UploadRequest(
     [property: Required, MaxLength(64)] string ClientId,
     [property: Required, MaxLength(4096)] string Nonce,
     [property: Required, MaxLength(64)] string Kind,
@@ -42,7 +42,7 @@ public static class UploadsApi
             .Problems(StatusCodes.Status415UnsupportedMediaType, ProblemCodes.UnsupportedMediaType, "UNSUPPORTED_UPLOAD_TYPE")
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_UPLOAD_KIND")
             .Problems(StatusCodes.Status503ServiceUnavailable, "SKILL_UNAVAILABLE")
-            .Accepts<UploadForm>("multipart/form-data");
+            .Accepts<UploadRequest>("multipart/form-data");
         return app;
     }
 

@@ -64,7 +64,7 @@ public sealed class GraphQLTests : IAsyncLifetime
             """mutation { refresh_connection(connection_id: "c") { status request_id } revoke_connection(connection_id: "c") }""",
             """mutation { sync_transactions(connection_id: "c", cursor: "x", count: 10) { added { transaction_id } modified { status } removed { transaction_id } next_cursor has_more } }""",
         ];
-        var checkedSchema = JsonNode.Parse(await NodeAsync(root, await response.Content.ReadAsStringAsync(Cancel), script, ["check", .. documents]))!;
+        var checkedSchema = JsonNode.Parse(await NodeAsync(root, await response.Content.ReadAsStringAsync(Cancel), [script, "check", .. documents]))!;
 
         Assert.Empty(checkedSchema["errors"]!.AsArray());
         Assert.Equal(

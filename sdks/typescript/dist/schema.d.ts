@@ -1061,7 +1061,7 @@ export interface components {
         UpdateSkillsRequest: {
             skills: null | string[];
         };
-        UploadForm: {
+        UploadRequest: {
             client_id: string;
             nonce: string;
             kind: string;
@@ -2994,7 +2994,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["UploadForm"];
+                "multipart/form-data": components["schemas"]["UploadRequest"];
             };
         };
         responses: {

@@ -1062,7 +1062,7 @@ export interface components {
         UpdateSkillsRequest: {
             skills: null | string[];
         };
-        UploadForm: {
+        UploadRequest: {
             client_id: string;
             nonce: string;
             kind: string;
@@ -2995,7 +2995,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["UploadForm"];
+                "multipart/form-data": components["schemas"]["UploadRequest"];
             };
         };
         responses: {
