@@ -3,8 +3,6 @@ using Finqware.ServiceDefaults.Health;
 using Finqware.ServiceDefaults.Json;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.ServiceDefaults.Telemetry;
-using MassTransit.Logging;
-using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +10,6 @@ using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -20,9 +17,11 @@ using OpenTelemetry.Trace;
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
-/// What every Finqware service shares: telemetry, health, service discovery, resilient HTTP clients,
-/// RFC 9457 problem details and the JSON conventions of the public API. Shaped like Aspire's ServiceDefaults
-/// so the services run unchanged under a real Aspire app host.
+/// What every Finqware process shares (the gateway, the services, the connectors): telemetry, health, service
+/// discovery, resilient HTTP clients, RFC 9457 problem details and the JSON conventions of the public API. Shaped like
+/// Aspire's ServiceDefaults so the services run unchanged under a real Aspire app host. A database and the bus are
+/// added by the processes that use them (<c>AddNpgsqlDataSource</c>, <c>AddServiceDatabase</c>, <c>AddMessaging</c>),
+/// each with its own health check and telemetry.
 /// </summary>
 public static class ServiceDefaultsExtensions
 {
@@ -63,8 +62,6 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(InstrumentationOptions.MeterName)
-                .AddMeter("Npgsql")
                 .AddMeter(serviceName)
                 .AddMeter("Finqware.*"))
             .WithTracing(tracing => tracing
@@ -72,7 +69,6 @@ public static class ServiceDefaultsExtensions
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(serviceName)
                 .AddSource("Finqware.*")
-                .AddSource(DiagnosticHeaders.DefaultListenerName)
                 .AddAspNetCoreInstrumentation(options =>
                     // Health probes every few seconds would drown the traces that matter.
                     options.Filter = context =>
@@ -81,8 +77,7 @@ public static class ServiceDefaultsExtensions
                 .AddHttpClientInstrumentation(options =>
                     // The gateway's /health/services asks every service's /health: not a trace anyone needs.
                     options.FilterHttpRequestMessage = request =>
-                        request.RequestUri?.AbsolutePath is not ("/health" or "/alive"))
-                .AddNpgsql());
+                        request.RequestUri?.AbsolutePath is not ("/health" or "/alive")));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

@@ -112,7 +112,7 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
                     : "Send a JSON object as documented at /docs, with Content-Type: application/json."),
             BadHttpRequestException bad => FromBadRequest(bad, httpContext.Request),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
-            _ when Finqware.ServiceDefaults.Data.TransientFailure.Is(exception) => Unavailable(httpContext),
+            _ when TransientFailure.Is(exception) => Unavailable(httpContext),
             _ => Problem(
                 StatusCodes.Status500InternalServerError,
                 ProblemCodes.InternalError,

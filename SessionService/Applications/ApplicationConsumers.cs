@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Inbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using MassTransit;

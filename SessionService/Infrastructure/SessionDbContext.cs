@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Tenants;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Accounts;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Connections;

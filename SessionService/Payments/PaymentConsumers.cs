@@ -1,5 +1,5 @@
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Inbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Webhooks;

@@ -1,4 +1,4 @@
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Webhooks;
 using Npgsql;

@@ -1,6 +1,6 @@
 using Finqware.Contracts.Sessions;
 using Finqware.ServiceDefaults.Messaging;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Sessions;

@@ -56,11 +56,8 @@ public sealed class ConnectorHost
         Builder.Services.AddOptions<ConnectorOptions>().BindConfiguration(ConnectorOptions.Section);
         Builder.Services.AddHttpClient<IAttachmentReader, HttpAttachmentReader>(http => http.BaseAddress = new Uri("http://sessions"));
 
-        var connectionString = Builder.Configuration.GetConnectionString(StepLedger.ConnectionName)
-            ?? throw new InvalidOperationException(
-                $"Missing connection string 'ConnectionStrings:{StepLedger.ConnectionName}' (environment ConnectionStrings__{StepLedger.ConnectionName}): " +
-                "the connector's own PostgreSQL database, where it remembers the steps it ran. The AppHost sets it.");
-        Builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(DatabaseExtensions.Tuned(connectionString)));
+        // The connector's own database, where it remembers the steps it ran (the AppHost sets ConnectionStrings__connectordb).
+        Builder.AddNpgsqlDataSource(StepLedger.ConnectionName);
         Builder.Services.AddSingleton<StepLedger>();
         Builder.Services.AddSingleton<ConnectionRequestLedger>();
         Builder.Services.AddHostedService<StepLedgerInitializer>();
@@ -69,7 +66,6 @@ public sealed class ConnectorHost
         Builder.Services.AddSingleton<StepCancellation>();
         Builder.Services.AddSingleton<IStepUpdates, StepUpdates>();
         Builder.Services.AddHostedService<FollowUpRunner>();
-        Builder.Services.AddHealthChecks().AddNpgSql(connectionString, name: StepLedger.ConnectionName, tags: [ServiceDefaultsExtensions.ReadyTag]);
 
         Builder.AddMessaging(
             Builder.Environment.ApplicationName.ToLowerInvariant(),

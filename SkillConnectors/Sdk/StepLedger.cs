@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Data;
+using Finqware.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Data;
+using Finqware.ServiceDefaults;
 using MassTransit;
 
 namespace Finqware.SkillConnectors.Sdk;

@@ -1,4 +1,4 @@
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
 using Finqware.TenantService.Tokens;

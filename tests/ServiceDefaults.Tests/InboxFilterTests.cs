@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
-using Finqware.ServiceDefaults.Inbox;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.Testing;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;

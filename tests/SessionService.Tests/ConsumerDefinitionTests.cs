@@ -1,4 +1,4 @@
-using Finqware.ServiceDefaults.Inbox;
+using Finqware.ServiceDefaults.Data;
 using MassTransit;
 
 namespace Finqware.SessionService.Tests;

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Connections;
 using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;

@@ -392,7 +392,7 @@ public sealed partial class SessionFlowTests(PostgresServerFixture postgres, Rab
         await host.WaitForAsync(_ => Task.FromResult(handled.Count >= deliveries * 2));
 
         Assert.Equal("PENDING_VERIFICATION", await host.QueryAsync(async db => (await db.Steps.SingleAsync(s => s.Id == stepId)).Status));
-        Assert.Equal(1, await host.QueryAsync(db => db.Set<Finqware.ServiceDefaults.Outbox.InboxMessage>().CountAsync(m => m.MessageId == redirect)));
+        Assert.Equal(1, await host.QueryAsync(db => db.Set<Finqware.ServiceDefaults.Data.InboxMessage>().CountAsync(m => m.MessageId == redirect)));
     }
 
     [Fact]

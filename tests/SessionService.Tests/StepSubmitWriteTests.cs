@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;

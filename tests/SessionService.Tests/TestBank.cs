@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 

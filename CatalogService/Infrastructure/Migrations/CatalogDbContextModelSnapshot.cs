@@ -116,7 +116,7 @@ namespace Finqware.CatalogService.Infrastructure.Migrations
                     b.ToTable("skills", (string)null);
                 });
 
-            modelBuilder.Entity("Finqware.ServiceDefaults.Outbox.InboxMessage", b =>
+            modelBuilder.Entity("Finqware.ServiceDefaults.Data.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid")
@@ -137,7 +137,7 @@ namespace Finqware.CatalogService.Infrastructure.Migrations
                     b.ToTable("inbox_messages", (string)null);
                 });
 
-            modelBuilder.Entity("Finqware.ServiceDefaults.Outbox.OutboxMessage", b =>
+            modelBuilder.Entity("Finqware.ServiceDefaults.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

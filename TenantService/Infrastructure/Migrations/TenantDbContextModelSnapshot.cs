@@ -23,7 +23,7 @@ namespace Finqware.TenantService.Infrastructure.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("Finqware.ServiceDefaults.Outbox.InboxMessage", b =>
+            modelBuilder.Entity("Finqware.ServiceDefaults.Data.InboxMessage", b =>
                 {
                     b.Property<Guid>("MessageId")
                         .HasColumnType("uuid")
@@ -44,7 +44,7 @@ namespace Finqware.TenantService.Infrastructure.Migrations
                     b.ToTable("inbox_messages", (string)null);
                 });
 
-            modelBuilder.Entity("Finqware.ServiceDefaults.Outbox.OutboxMessage", b =>
+            modelBuilder.Entity("Finqware.ServiceDefaults.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()

@@ -4,11 +4,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Finqware.ServiceDefaults.Inbox;
+namespace Finqware.ServiceDefaults.Data;
 
 /// <summary>
 /// Runs a consumer inside one transaction of its scope's <typeparamref name="TContext"/> (the instance the consumer was
-/// given) that begins by recording the message's id for the consumer (<see cref="OutboxExtensions.TryRecordInboxAsync"/>).
+/// given) that begins by recording the message's id for the consumer (<see cref="InboxExtensions.TryRecordInboxAsync"/>).
 /// A copy already recorded skips the consumer; a copy that arrives while the first is still being handled waits on the
 /// inbox row's key until that transaction ends, so two copies never both run. The transaction commits when the consumer
 /// returns and rolls back when it throws, inbox row included, so the retry runs the consumer again. A message without

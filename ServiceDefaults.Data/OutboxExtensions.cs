@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Finqware.ServiceDefaults.Outbox;
+using Finqware.ServiceDefaults.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -31,36 +31,4 @@ public static class OutboxExtensions
 
     private static void Enqueue<T>(this DbContext db, T message, string? destination) where T : class =>
         db.Set<OutboxMessage>().Add(OutboxMessage.For(message, destination));
-
-    /// <summary>
-    /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/> inside the current transaction.
-    /// Returns false when it already did: the caller then skips its work. A concurrent duplicate waits on the
-    /// primary key until the first transaction ends, so two copies never both proceed.
-    /// </summary>
-    public static async Task<bool> TryRecordInboxAsync(this DbContext db, Guid messageId, string consumer, CancellationToken cancellationToken)
-    {
-        var rows = await db.Database.ExecuteSqlInterpolatedAsync(
-            $"INSERT INTO inbox_messages (message_id, consumer, processed_at) VALUES ({messageId}, {consumer}, {DateTimeOffset.UtcNow}) ON CONFLICT DO NOTHING",
-            cancellationToken);
-        return rows == 1;
-    }
-}
-
-public sealed class OutboxOptions
-{
-    public const string Section = "Outbox";
-
-    /// <summary>How often the relay looks for rows nobody published (left by a crashed instance, or a failed publish).</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Rows older than this count as left over. Younger ones belong to a live process that publishes them from
-    /// memory right after its commit; the margin keeps two instances from publishing the same row.
-    /// </summary>
-    public TimeSpan LeftOverAge { get; set; } = TimeSpan.FromSeconds(2);
-
-    public int BatchSize { get; set; } = 100;
-
-    /// <summary>Run the relay in this process (tests turn it off to play a process that dies right after its commit).</summary>
-    public bool RelayEnabled { get; set; } = true;
 }

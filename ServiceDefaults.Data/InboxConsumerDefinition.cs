@@ -2,7 +2,7 @@ using Finqware.ServiceDefaults.Messaging;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
-namespace Finqware.ServiceDefaults.Inbox;
+namespace Finqware.ServiceDefaults.Data;
 
 /// <summary>
 /// A consumer whose messages change <typeparamref name="TContext"/>'s database exactly once: each message runs in one

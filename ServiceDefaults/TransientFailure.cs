@@ -1,7 +1,7 @@
+using System.Data.Common;
 using System.Net.Sockets;
-using Npgsql;
 
-namespace Finqware.ServiceDefaults.Data;
+namespace Finqware.ServiceDefaults;
 
 /// <summary>
 /// Whether an exception means a dependency is away for now (the database restarting or failing over, a connection
@@ -16,7 +16,8 @@ public static class TransientFailure
         {
             switch (current)
             {
-                case NpgsqlException { IsTransient: true }:
+                // Npgsql's exceptions say whether they are transient (a connection lost, the server starting or failing over).
+                case DbException { IsTransient: true }:
                 case TimeoutException:
                 case SocketException:
                     return true;

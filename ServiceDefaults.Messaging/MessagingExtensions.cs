@@ -1,7 +1,11 @@
-using Finqware.ServiceDefaults.Data;
+using Finqware.ServiceDefaults;
 using MassTransit;
+using MassTransit.Logging;
+using MassTransit.Monitoring;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -63,6 +67,11 @@ public static class MessagingExtensions
             });
         });
 
+        // The bus's spans and metrics, beside the ones every process exports (AddServiceDefaults).
+        builder.Services.AddOpenTelemetry()
+            .WithTracing(tracing => tracing.AddSource(DiagnosticHeaders.DefaultListenerName))
+            .WithMetrics(metrics => metrics.AddMeter(InstrumentationOptions.MeterName));
+
         builder.Services.Configure<MassTransitHostOptions>(options =>
         {
             // Let in-flight messages finish on shutdown.
@@ -70,50 +79,5 @@ public static class MessagingExtensions
             options.StopTimeout = TimeSpan.FromSeconds(20);
         });
         return builder;
-    }
-}
-
-/// <summary>How every bus of the system, its tests' and its benchmarks' reach the broker.</summary>
-public static class BrokerHostExtensions
-{
-    /// <summary>
-    /// Connects the bus to <paramref name="broker"/>; with <paramref name="connectionName"/>, the broker lists the
-    /// connection under that name (RabbitMQ's management UI, the dashboard).
-    /// </summary>
-    public static void Host(this IRabbitMqBusFactoryConfigurator rabbit, BrokerAddress broker, string? connectionName = null) =>
-        rabbit.Host(broker.Host, broker.Port, broker.VirtualHost, host =>
-        {
-            host.Username(broker.Username);
-            host.Password(broker.Password);
-            if (connectionName is not null)
-            {
-                host.ConnectionName(connectionName);
-            }
-        });
-}
-
-/// <summary>
-/// A message that can never succeed (it is invalid, not unlucky): thrown by a consumer, it skips the retries and the
-/// message goes straight to its <c>_error</c> queue.
-/// </summary>
-public class PermanentMessageException(string message) : Exception(message);
-
-/// <summary>The parts of an <c>amqp://</c> URI that MassTransit's RabbitMQ host needs.</summary>
-public sealed record BrokerAddress(string Host, ushort Port, string VirtualHost, string Username, string Password)
-{
-    public static BrokerAddress Parse(string connectionString)
-    {
-        if (!Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps" or "rabbitmq"))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings:messaging must be an amqp:// URI such as amqp://guest:guest@127.0.0.1:5672 (the value is not shown, it may hold a password).");
-        }
-
-        var userInfo = uri.UserInfo.Split(':', 2);
-        var user = userInfo.Length > 0 && userInfo[0].Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : "guest";
-        var password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : "guest";
-        var port = uri.IsDefaultPort || uri.Port <= 0 ? (uri.Scheme == "amqps" ? 5671 : 5672) : uri.Port;
-        var vhost = uri.AbsolutePath.Trim('/');
-        return new BrokerAddress(uri.Host, (ushort)port, vhost.Length == 0 ? "/" : Uri.UnescapeDataString(vhost), user, password);
     }
 }

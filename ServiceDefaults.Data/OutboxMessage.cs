@@ -3,7 +3,7 @@ using System.Text.Json;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
-namespace Finqware.ServiceDefaults.Outbox;
+namespace Finqware.ServiceDefaults.Data;
 
 /// <summary>A message waiting to be published, written in the same transaction as the state change that caused it.</summary>
 public sealed class OutboxMessage
@@ -47,46 +47,5 @@ public sealed class OutboxMessage
             TraceParent = Activity.Current?.Id,
             CreatedAt = DateTimeOffset.UtcNow,
         };
-    }
-}
-
-/// <summary>Remembers which messages a consumer has already handled, so redeliveries change nothing.</summary>
-public sealed class InboxMessage
-{
-    public required Guid MessageId { get; init; }
-
-    public required string Consumer { get; init; }
-
-    public required DateTimeOffset ProcessedAt { get; init; }
-}
-
-public static class OutboxModelExtensions
-{
-    public const string OutboxTable = "outbox_messages";
-    public const string InboxTable = "inbox_messages";
-
-    /// <summary>The columns of <see cref="OutboxTable"/> (<c>body</c> is jsonb), for writers beside EF Core; a test holds them to the model.</summary>
-    public static readonly string[] OutboxColumns = ["id", "message_type", "body", "destination", "trace_parent", "created_at"];
-
-    /// <summary>Adds the outbox and inbox tables to a service's model; call from <c>OnModelCreating</c>.</summary>
-    public static ModelBuilder AddOutboxAndInbox(this ModelBuilder modelBuilder)
-    {
-        modelBuilder.Entity<OutboxMessage>(entity =>
-        {
-            entity.ToTable(OutboxTable);
-            entity.HasKey(m => m.Id);
-            entity.Property(m => m.MessageType).HasMaxLength(512);
-            entity.Property(m => m.Body).HasColumnType("jsonb");
-            entity.Property(m => m.Destination).HasMaxLength(256);
-            entity.Property(m => m.TraceParent).HasMaxLength(128);
-            entity.HasIndex(m => m.CreatedAt);
-        });
-        modelBuilder.Entity<InboxMessage>(entity =>
-        {
-            entity.ToTable(InboxTable);
-            entity.HasKey(m => new { m.MessageId, m.Consumer });
-            entity.Property(m => m.Consumer).HasMaxLength(256);
-        });
-        return modelBuilder;
     }
 }
