@@ -1,4 +1,5 @@
 using Finqware.Gateway.Docs;
+using Finqware.Gateway.Edge;
 using Finqware.Gateway.GraphQL;
 using Finqware.Gateway.Health;
 
@@ -8,11 +9,18 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+app.UseEdge();
 app.MapServicesHealth();
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.MapApiReference();
 app.MapGraphQLApi();
-app.MapReverseProxy();
+app.MapReverseProxy(proxy =>
+{
+    proxy.UseSessionAffinity();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+    proxy.Use(ProxyErrors.HandleAsync);
+});
 app.Run();
 public partial class Program;

@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Finqware.ServiceDefaults.Health;
+using Finqware.ServiceDefaults.Http;
 using Finqware.ServiceDefaults.Json;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -101,8 +101,9 @@ public static class ServiceDefaultsExtensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        // Behind the gateway, the client's address arrives in X-Forwarded-For (YARP sets it); loopback proxies are trusted.
-        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto });
+        // Behind the gateway (or, for the gateway, the ingress), the client's address arrives in X-Forwarded-For: taken
+        // from loopback and the configured trusted proxies only.
+        app.UseForwardedHeaders(TrustedProxies.Options(app.Configuration));
         app.UseFinqwareProblemDetails();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = HealthResponseWriter.WriteAsync })

@@ -1,3 +1,4 @@
+using Finqware.Gateway.Edge;
 using Finqware.Gateway.GraphQL;
 using Finqware.Gateway.Health;
 using Finqware.Gateway.OpenApi;
@@ -29,6 +30,7 @@ public static class GatewayExtensions
             builder.Services.AddHttpClient(PublicDocument.ClientName(service), http => http.BaseAddress = new Uri("http://" + service));
         }
 
+        builder.AddEdge();
         return builder;
     }
 

@@ -8,7 +8,7 @@ namespace Finqware.Gateway.Health;
 /// <summary>
 /// <c>/health/services</c>: the health of every service behind the gateway (each one's own <c>/health</c>), for people
 /// and dashboards. It is not the gateway's readiness: <c>/health</c> is the gateway alone, so one service down takes
-/// its routes down (502 problems) but never takes a gateway instance out of its load balancer.
+/// its routes down (503 problems with Retry-After) but never takes a gateway instance out of its load balancer.
 /// </summary>
 public static class ServicesHealth
 {

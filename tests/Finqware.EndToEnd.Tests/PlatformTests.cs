@@ -116,6 +116,11 @@ public sealed class PlatformTests(SystemFixture system)
 
         Assert.True(ChildProcess.SignalGroup(pid, Signals.SIGKILL));
 
+        // While it is down, its routes are 503 problems that say when to try again (never YARP's bare 502).
+        var down = await system.Gateway.GetAsync($"/sessions/{Guid.NewGuid()}", Cancel);
+        await AssertProblemAsync(down, HttpStatusCode.ServiceUnavailable, "SERVICE_UNAVAILABLE");
+        Assert.NotNull(down.Headers.RetryAfter?.Delta);
+
         var after = await EventuallyAsync(async () =>
         {
             var r = await ResourceAsync("sessions");

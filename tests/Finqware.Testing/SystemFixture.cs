@@ -95,6 +95,10 @@ public sealed class SystemFixture : IAsyncLifetime
             builder.Resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == AppModel.BerlinGroup)?.WithEnvironment(key, value);
         }
 
+        // Every test calls from loopback: the anonymous budget per address would be shared by all of them. Tests of the
+        // budgets use tenants of their own, or addresses of their own through X-Forwarded-For.
+        builder.Resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == "gateway")?.WithEnvironment("RateLimits__Classes__anonymous__PermitLimit", "20000");
+
         Host = builder.Build();
 
         // Generous: a loaded machine (CI, several builds at once) can take minutes to boot everything.

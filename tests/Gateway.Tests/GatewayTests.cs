@@ -110,7 +110,7 @@ public sealed class GatewayTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_service_down_leaves_the_gateway_ready_names_the_service_and_its_routes_answer_502_problems()
+    public async Task A_service_down_leaves_the_gateway_ready_names_the_service_and_its_routes_answer_503_problems()
     {
         await downstreams["sessions"].DisposeAsync();
 
@@ -129,9 +129,9 @@ public sealed class GatewayTests : IAsyncLifetime
         Assert.Equal("Healthy", health.GetProperty("checks").GetProperty("catalog").GetProperty("status").GetString());
 
         var proxied = await client.GetAsync("/sessions/abc", TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.BadGateway, proxied.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, proxied.StatusCode);
         var problem = await proxied.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Equal("BAD_GATEWAY", problem.GetProperty("code").GetString());
+        Assert.Equal("SERVICE_UNAVAILABLE", problem.GetProperty("code").GetString());
         Assert.True(proxied.Headers.RetryAfter is not null);
     }
 

@@ -1,0 +1,50 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Finqware.Testing;
+
+namespace Finqware.EndToEnd.Tests;
+
+/// <summary>A tenant registered through the public API, with what its client app and its server hold.</summary>
+internal sealed record ApiTenant(string ServicerId, string PortalToken, string ClientId, string AppKey, string Secret)
+{
+    /// <summary>HTTP Basic <c>client_id:client_app_key</c>, as a client app sends it.</summary>
+    public AuthenticationHeaderValue ClientApp => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{AppKey}")));
+
+    public AuthenticationHeaderValue Portal => new("Bearer", PortalToken);
+}
+
+/// <summary>Servicers and tenants made the way a developer makes them: sign up, log in, register a tenant app.</summary>
+internal static class ApiTenants
+{
+    public const string Password = "a long enough passphrase";
+
+    public static async Task<ApiTenant> CreateAsync(SystemFixture system, CancellationToken cancel, params string[] skills)
+    {
+        var email = $"dev-{Guid.NewGuid():N}@example.com";
+        var signUp = await system.Gateway.PostAsJsonAsync("/servicers", new { name = "Edge Fintech", kind = "fintech", email, password = Password }, cancel);
+        var servicerId = (await signUp.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("servicer_id").GetString()!;
+        var login = await system.Gateway.PostAsJsonAsync("/auth/token", new { email, password = Password }, cancel);
+        var portal = (await login.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("access_token").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicerId}/tenants")
+        {
+            Content = JsonContent.Create(new { name = "Edge app", environment = "sandbox", skills }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", portal);
+        var created = await (await system.Gateway.SendAsync(request, cancel)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel);
+        return new ApiTenant(servicerId, portal, created.GetProperty("client_id").GetString()!, created.GetProperty("client_app_key").GetString()!,
+            created.GetProperty("client_secret").GetString()!);
+    }
+
+    /// <summary>An API token for the tenant's server (<c>POST /oauth/token</c>).</summary>
+    public static async Task<AuthenticationHeaderValue> ApiTokenAsync(SystemFixture system, ApiTenant tenant, CancellationToken cancel)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = tenant.ClientId, ["client_secret"] = tenant.Secret,
+        });
+        var token = await (await system.Gateway.PostAsync("/oauth/token", form, cancel)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel);
+        return new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
+    }
+}
