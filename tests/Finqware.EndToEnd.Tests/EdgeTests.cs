@@ -18,9 +18,12 @@ public sealed class EdgeTests(SystemFixture system)
     public async Task A_tenants_client_app_has_a_budget_the_answers_count_down_and_past_it_a_429_with_retry_after()
     {
         var tenant = await ApiTenants.CreateAsync(system, Cancel);
+        var other = await ApiTenants.CreateAsync(system, Cancel);
         var unknownSession = $"/sessions/{Guid.NewGuid()}";
 
-        var first = await GetAsync(unknownSession, tenant);
+        // Until SessionService reads through to TenantService, a new tenant is known once its event has been consumed.
+        var first = await Onboarding.WaitForAsync(() => GetAsync(unknownSession, tenant), r => r.StatusCode != HttpStatusCode.Unauthorized, Cancel);
+        await Onboarding.WaitForAsync(() => GetAsync(unknownSession, other), r => r.StatusCode != HttpStatusCode.Unauthorized, Cancel);
         await Problems.AssertAsync(first, HttpStatusCode.NotFound, "SESSION_NOT_FOUND", Cancel);
         var policy = first.Headers.GetValues("RateLimit-Policy").Single();
         var budget = int.Parse(System.Text.RegularExpressions.Regex.Match(policy, "^\"client\";q=([0-9]+);w=60$").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -46,7 +49,6 @@ public sealed class EdgeTests(SystemFixture system)
         Assert.InRange(answer.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
 
         // Another tenant is not slowed down by this one.
-        var other = await ApiTenants.CreateAsync(system, Cancel);
         await Problems.AssertAsync(await GetAsync(unknownSession, other), HttpStatusCode.NotFound, "SESSION_NOT_FOUND", Cancel);
     }
 
