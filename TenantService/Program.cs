@@ -1,3 +1,4 @@
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
 using Finqware.TenantService.Tokens;
@@ -16,6 +17,7 @@ app.MapServicersApi();
 app.MapAuthApi();
 app.MapTenantsApi();
 app.MapOAuthApi();
+app.MapAuditApi();
 app.RunOrMigrate();
 
 public partial class Program;

@@ -1,3 +1,4 @@
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Catalog;
 using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Servicers;
@@ -24,6 +25,9 @@ public static class TenantServiceExtensions
         builder.Services.AddHostedService<SigningKeyInitializer>();
         builder.Services.AddSingleton<TokenIssuer>();
         builder.AddTokenAuthentication();
+        builder.AddPortalRoles();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<AuditLog>();
         builder.AddEdgeRateLimits();
 
         builder.Services.AddHttpClient<ICatalogClient, HttpCatalogClient>(http => http.BaseAddress = new Uri("http://catalog"));

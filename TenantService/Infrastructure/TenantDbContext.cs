@@ -1,4 +1,5 @@
 using Finqware.ServiceDefaults.Data;
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
 using Finqware.TenantService.Tokens;
@@ -17,6 +18,8 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
     public DbSet<TenantKey> TenantKeys => Set<TenantKey>();
 
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -65,6 +68,19 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             entity.HasKey(k => k.Kid);
             entity.Property(k => k.Kid).HasMaxLength(32);
             entity.Property(k => k.Algorithm).HasMaxLength(16);
+        });
+        modelBuilder.Entity<AuditEvent>(entity =>
+        {
+            entity.ToTable("audit_events");
+            entity.HasKey(e => e.Id);
+            entity.Property(e => e.ActorEmail).HasMaxLength(254);
+            entity.Property(e => e.Action).HasMaxLength(64);
+            entity.Property(e => e.TargetType).HasMaxLength(16);
+            entity.Property(e => e.TargetId).HasMaxLength(64);
+            entity.Property(e => e.IpAddress).HasMaxLength(64);
+            entity.Property(e => e.UserAgent).HasMaxLength(256);
+            entity.Property(e => e.Seq).UseIdentityAlwaysColumn();
+            entity.HasIndex(e => new { e.ServicerId, e.Seq });
         });
         modelBuilder.AddOutboxAndInbox();
     }

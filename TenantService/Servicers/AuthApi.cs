@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.ServiceDefaults.Problems;
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Tokens;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,13 +43,26 @@ public static partial class AuthApi
             .Problems(StatusCodes.Status404NotFound, "SERVICER_NOT_FOUND");
         users.MapPost("/", AddUser).WithName("AddServicerUser")
             .WithSummary("Add a user to the servicer")
-            .WithDescription("Admins only: adds an admin or a developer who logs in at POST /auth/token.")
-            .Problems(StatusCodes.Status403Forbidden, "ADMIN_REQUIRED")
+            .WithDescription("Admins only: adds an admin, a developer or a viewer (docs/tenants.md, roles), who logs in at POST /auth/token.")
+            .RequirePortalRole(ServicerRoles.Admin)
             .Problems(StatusCodes.Status409Conflict, "EMAIL_ALREADY_REGISTERED")
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         users.MapGet("/", ListUsers).WithName("ListServicerUsers")
             .WithSummary("List the servicer's users")
             .WithDescription("Every user of the servicer with their role.");
+        users.MapPatch("/{user_id:guid}", ChangeRole).WithName("ChangeServicerUserRole")
+            .WithSummary("Change a user's role")
+            .WithDescription("Admins only. Takes effect at the user's next request. The servicer keeps at least one admin.")
+            .RequirePortalRole(ServicerRoles.Admin)
+            .Problems(StatusCodes.Status404NotFound, "USER_NOT_FOUND")
+            .Problems(StatusCodes.Status409Conflict, "LAST_ADMIN")
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
+        users.MapDelete("/{user_id:guid}", RemoveUser).WithName("RemoveServicerUser")
+            .WithSummary("Remove a user")
+            .WithDescription("Admins only. The user's portal tokens stop working at once. The servicer keeps at least one admin.")
+            .RequirePortalRole(ServicerRoles.Admin)
+            .Problems(StatusCodes.Status404NotFound, "USER_NOT_FOUND")
+            .Problems(StatusCodes.Status409Conflict, "LAST_ADMIN");
         return routes;
     }
 
@@ -116,6 +130,7 @@ public static partial class AuthApi
         ClaimsPrincipal caller,
         TenantDbContext db,
         IPasswordHasher<ServicerUser> hasher,
+        AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -124,17 +139,11 @@ public static partial class AuthApi
             return ServicerNotFound();
         }
 
-        if (caller.FindFirst(ClaimNames.Role)?.Value != "admin")
-        {
-            return ApiProblems.Create(StatusCodes.Status403Forbidden, "ADMIN_REQUIRED", "Only an admin of the servicer can add users.",
-                "Ask an admin of your servicer to add the user.");
-        }
-
         var errors = new Dictionary<string, string[]>();
         ServicersApi.ValidateCredentials(request.Email, request.Password, errors);
-        if (request.Role is not ("admin" or "developer"))
+        if (!ServicerRoles.IsRole(request.Role))
         {
-            errors["role"] = ["Must be admin or developer."];
+            errors["role"] = ["Must be admin, developer or viewer."];
         }
 
         if (errors.Count > 0)
@@ -154,6 +163,7 @@ public static partial class AuthApi
         };
         user.PasswordHash = hasher.HashPassword(user, request.Password!);
         db.ServicerUsers.Add(user);
+        audit.Record(AuditActions.UserAdded, AuditTargets.User, user.Id.ToString(), new { user.Email, user.Role });
         if (!await ServicersApi.TrySaveUniqueEmailAsync(db, cancellationToken))
         {
             return ServicersApi.EmailTaken();
@@ -161,6 +171,89 @@ public static partial class AuthApi
 
         return TypedResults.Created($"/servicers/{servicer_id}/users/{user.Id}", UserResponse.From(user));
     }
+
+    public static async Task<Results<Ok<UserResponse>, ProblemHttpResult>> ChangeRole(
+        Guid servicer_id, Guid user_id, ChangeRoleRequest request, ClaimsPrincipal caller, TenantDbContext db, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (ClaimNames.ServicerOf(caller) != servicer_id)
+        {
+            return ServicerNotFound();
+        }
+
+        if (!ServicerRoles.IsRole(request.Role))
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]> { ["role"] = ["Must be admin, developer or viewer."] });
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var user = await LockUserAsync(db, servicer_id, user_id, cancellationToken);
+        if (user is null)
+        {
+            return UserNotFound();
+        }
+
+        if (user.Role != request.Role)
+        {
+            if (user.Role == ServicerRoles.Admin && await IsLastAdminAsync(db, servicer_id, cancellationToken))
+            {
+                return LastAdmin();
+            }
+
+            audit.Record(AuditActions.UserRoleChanged, AuditTargets.User, user.Id.ToString(), new { user.Email, Role = AuditLog.Change(user.Role, request.Role!) });
+            user.Role = request.Role!;
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(UserResponse.From(user));
+    }
+
+    public static async Task<Results<NoContent, ProblemHttpResult>> RemoveUser(
+        Guid servicer_id, Guid user_id, ClaimsPrincipal caller, TenantDbContext db, AuditLog audit, CancellationToken cancellationToken)
+    {
+        if (ClaimNames.ServicerOf(caller) != servicer_id)
+        {
+            return ServicerNotFound();
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var user = await LockUserAsync(db, servicer_id, user_id, cancellationToken);
+        if (user is null)
+        {
+            return UserNotFound();
+        }
+
+        if (user.Role == ServicerRoles.Admin && await IsLastAdminAsync(db, servicer_id, cancellationToken))
+        {
+            return LastAdmin();
+        }
+
+        audit.Record(AuditActions.UserRemoved, AuditTargets.User, user.Id.ToString(), new { user.Email, user.Role });
+        db.ServicerUsers.Remove(user);
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The user, tracked; in the caller's transaction, the servicer's admins stay locked (<c>FOR UPDATE</c>) until it
+    /// ends, so two admins demoting each other at once cannot leave the servicer with none.
+    /// </summary>
+    private static async Task<ServicerUser?> LockUserAsync(TenantDbContext db, Guid servicerId, Guid userId, CancellationToken cancellationToken)
+    {
+        await db.ServicerUsers.FromSqlInterpolated($"SELECT * FROM servicer_users WHERE servicer_id = {servicerId} AND role = {ServicerRoles.Admin} FOR UPDATE")
+            .ToListAsync(cancellationToken);
+        return await db.ServicerUsers.FirstOrDefaultAsync(u => u.Id == userId && u.ServicerId == servicerId, cancellationToken);
+    }
+
+    private static async Task<bool> IsLastAdminAsync(TenantDbContext db, Guid servicerId, CancellationToken cancellationToken) =>
+        await db.ServicerUsers.CountAsync(u => u.ServicerId == servicerId && u.Role == ServicerRoles.Admin, cancellationToken) <= 1;
+
+    private static ProblemHttpResult UserNotFound() => ApiProblems.NotFound("USER_NOT_FOUND", "No such user.",
+        "List the servicer's users with GET /servicers/{servicer_id}/users.");
+
+    private static ProblemHttpResult LastAdmin() => ApiProblems.Conflict("LAST_ADMIN", "The servicer would have no admin left.",
+        "Make another user an admin first.");
 
     public static async Task<Results<Ok<List<UserResponse>>, ProblemHttpResult>> ListUsers(
         Guid servicer_id, ClaimsPrincipal caller, TenantDbContext db, CancellationToken cancellationToken)
@@ -198,7 +291,9 @@ public sealed record TokenResponse(string AccessToken, string TokenType, int Exp
 public sealed record AddUserRequest(
     [property: Required, MaxLength(254)] string? Email,
     [property: Required, MinLength(ServicersApi.MinPasswordLength), MaxLength(256)] string? Password,
-    [property: Required, AllowedValues("admin", "developer")] string? Role);
+    [property: Required, AllowedValues(ServicerRoles.Admin, ServicerRoles.Developer, ServicerRoles.Viewer)] string? Role);
+
+public sealed record ChangeRoleRequest([property: Required, AllowedValues(ServicerRoles.Admin, ServicerRoles.Developer, ServicerRoles.Viewer)] string? Role);
 
 public sealed record UserResponse(Guid UserId, string Email, string Role, DateTimeOffset CreatedAt)
 {

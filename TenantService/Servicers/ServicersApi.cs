@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Net.Mail;
 using Finqware.ServiceDefaults.Problems;
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -29,6 +30,7 @@ public static class ServicersApi
         SignUpRequest request,
         TenantDbContext db,
         IPasswordHasher<ServicerUser> hasher,
+        AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -47,12 +49,14 @@ public static class ServicersApi
             Email = request.Email!.Trim(),
             NormalizedEmail = request.Email.Trim().ToUpperInvariant(),
             PasswordHash = string.Empty,
-            Role = "admin",
+            Role = ServicerRoles.Admin,
             CreatedAt = now,
         };
         user.PasswordHash = hasher.HashPassword(user, request.Password!);
         db.Servicers.Add(servicer);
         db.ServicerUsers.Add(user);
+        audit.Record(servicer.Id, user.Id, user.Email, AuditActions.ServicerCreated, AuditTargets.Servicer, servicer.Id.ToString(),
+            new { servicer.Name, servicer.Kind, Admin = new { user.Id, user.Email } });
         if (!await TrySaveUniqueEmailAsync(db, cancellationToken))
         {
             return EmailTaken();

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Problems;
+using Finqware.TenantService.Audit;
 using Finqware.TenantService.Catalog;
 using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Servicers;
@@ -36,6 +37,7 @@ public static class TenantsApi
             .WithSummary("Register a tenant app")
             .WithDescription("Returns client_id, client_app_key, client_secret and webhook_secret. The secrets are shown only in this response. "
                 + "A sandbox tenant registers sandbox skills only, a production tenant production skills only.")
+            .RequirePortalRole(ServicerRoles.Admin, ServicerRoles.Developer)
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_SKILL", "PRODUCTION_SKILL_ON_SANDBOX_TENANT", "SANDBOX_SKILL_ON_PRODUCTION_TENANT")
             .Problems(StatusCodes.Status503ServiceUnavailable, "CATALOG_UNAVAILABLE");
         byServicer.MapGet("/", ListTenants).WithName("ListTenants")
@@ -57,18 +59,22 @@ public static class TenantsApi
         tenants.MapPut("/skills", UpdateSkills).WithName("UpdateTenantSkills")
             .WithSummary("Replace the tenant's registered skills")
             .WithDescription("The tenant can open sessions for these skills only. Skill ids as GET /skills lists them, of the tenant's flavor.")
+            .RequirePortalRole(ServicerRoles.Admin, ServicerRoles.Developer)
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "UNKNOWN_SKILL", "PRODUCTION_SKILL_ON_SANDBOX_TENANT", "SANDBOX_SKILL_ON_PRODUCTION_TENANT")
             .Problems(StatusCodes.Status503ServiceUnavailable, "CATALOG_UNAVAILABLE");
         tenants.MapDelete("/", DeleteTenant).WithName("DeleteTenant")
             .WithSummary("Delete a tenant app")
-            .WithDescription("Its keys stop working everywhere at once; its sessions and data stay readable by no one.");
+            .WithDescription("Admins only. Its keys stop working everywhere at once; its sessions and data stay readable by no one.")
+            .RequirePortalRole(ServicerRoles.Admin);
         tenants.MapPost("/keys/rotate", RotateKey).WithName("RotateTenantKey")
             .WithSummary("Rotate one key; the old value keeps working for a grace period")
-            .WithDescription("key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.")
+            .WithDescription("Admins only. key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.")
+            .RequirePortalRole(ServicerRoles.Admin)
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         tenants.MapPost("/keys/revoke", RevokeKey).WithName("RevokeTenantKey")
             .WithSummary("Replace one key now")
-            .WithDescription("Every older value of the key stops working immediately (a leaked key). The new value is shown only in this response.")
+            .WithDescription("Admins only. Every older value of the key stops working immediately (a leaked key). The new value is shown only in this response.")
+            .RequirePortalRole(ServicerRoles.Admin)
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         return routes;
     }
@@ -79,6 +85,7 @@ public static class TenantsApi
         ClaimsPrincipal caller,
         TenantDbContext db,
         ICatalogClient catalog,
+        AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -130,6 +137,8 @@ public static class TenantsApi
         }
 
         db.Tenants.Add(tenant);
+        audit.Record(AuditActions.TenantCreated, AuditTargets.Tenant, tenant.ClientId,
+            new { tenant.Name, tenant.Environment, tenant.Skills, tenant.WebhookUrl, KeysIssued = KeyKinds.All });
         Publish(db, tenant, now);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/tenants/{tenant.ClientId}", new CreatedTenantResponse(
@@ -179,6 +188,7 @@ public static class TenantsApi
         ClaimsPrincipal caller,
         TenantDbContext db,
         ICatalogClient catalog,
+        AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -201,6 +211,11 @@ public static class TenantsApi
         }
 
         var now = clock.GetUtcNow();
+        if (!tenant.Skills.SequenceEqual(skills))
+        {
+            audit.Record(AuditActions.TenantSkillsChanged, AuditTargets.Tenant, tenant.ClientId, new { Skills = AuditLog.Change(tenant.Skills, skills) });
+        }
+
         tenant.Skills = skills;
         Publish(db, tenant, now);
         await db.SaveChangesAsync(cancellationToken);
@@ -208,7 +223,7 @@ public static class TenantsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(
-        [MaxLength(64)] string client_id, ClaimsPrincipal caller, TenantDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [MaxLength(64)] string client_id, ClaimsPrincipal caller, TenantDbContext db, AuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var tenant = await FindOwnAsync(db, caller, client_id, cancellationToken, tracking: true);
         if (tenant is null)
@@ -225,6 +240,7 @@ public static class TenantsApi
             key.ValidUntil = now;
         }
 
+        audit.Record(AuditActions.TenantDeleted, AuditTargets.Tenant, tenant.ClientId, new { tenant.Name, tenant.Environment });
         db.PublishOnCommit(new TenantRemoved { ClientId = tenant.ClientId, ServicerId = tenant.ServicerId, Version = tenant.Version, RemovedAt = now });
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.NoContent();
@@ -235,6 +251,7 @@ public static class TenantsApi
         RotateKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
+        AuditLog audit,
         TimeProvider clock,
         IOptions<KeyRotationOptions> options,
         CancellationToken cancellationToken)
@@ -248,7 +265,7 @@ public static class TenantsApi
             });
         }
 
-        return await ReplaceKeyAsync(client_id, request.Key, grace, caller, db, clock, cancellationToken);
+        return await ReplaceKeyAsync(client_id, request.Key, grace, caller, db, audit, clock, cancellationToken);
     }
 
     public static Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(
@@ -256,16 +273,17 @@ public static class TenantsApi
         RevokeKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
+        AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken) =>
-        ReplaceKeyAsync(client_id, request.Key, TimeSpan.Zero, caller, db, clock, cancellationToken);
+        ReplaceKeyAsync(client_id, request.Key, TimeSpan.Zero, caller, db, audit, clock, cancellationToken);
 
     /// <summary>
     /// A new value for <paramref name="kind"/>. The current value keeps working for <paramref name="grace"/> (zero:
     /// revoked now); values already in a grace period keep theirs, unless this is a revocation, which ends them too.
     /// </summary>
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> ReplaceKeyAsync(
-        string clientId, string? kind, TimeSpan grace, ClaimsPrincipal caller, TenantDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        string clientId, string? kind, TimeSpan grace, ClaimsPrincipal caller, TenantDbContext db, AuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (kind is null || !KeyKinds.All.Contains(kind))
         {
@@ -287,6 +305,8 @@ public static class TenantsApi
         var value = Secrets.NewValue(kind);
         var fresh = NewKey(tenant.ClientId, kind, value, now);
         db.TenantKeys.Add(fresh); // fix-up also adds it to tenant.Keys
+        audit.Record(grace > TimeSpan.Zero ? AuditActions.KeyRotated : AuditActions.KeyRevoked, AuditTargets.Tenant, tenant.ClientId,
+            new { Key = kind, OldValueValidUntil = grace > TimeSpan.Zero ? now + grace : now });
 
         Publish(db, tenant, now);
         await db.SaveChangesAsync(cancellationToken);

@@ -96,7 +96,7 @@ public sealed class ServicerTests(PostgresServerFixture postgres, RabbitMqFixtur
         var devToken = (await host.PostJsonAsync("/auth/token", new { email = devEmail, password = TenantServiceHost.TestPassword })).GetProperty("access_token").GetString();
         var forbidden = await host.PostJsonAsync($"/servicers/{servicerId}/users", new { email = "x" + devEmail, password = TenantServiceHost.TestPassword, role = "developer" }, devToken, 403);
 
-        Assert.Equal("ADMIN_REQUIRED", forbidden.GetProperty("code").GetString());
+        Assert.Equal("ROLE_NOT_ALLOWED", forbidden.GetProperty("code").GetString());
         var users = await (await host.SendAsync(HttpMethod.Get, $"/servicers/{servicerId}/users", devToken)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(2, users.GetArrayLength());
     }

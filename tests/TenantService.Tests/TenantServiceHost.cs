@@ -68,7 +68,11 @@ public sealed class TenantServiceHost : IAsyncDisposable
             }
 
             web.ConfigureLogging(logging => logging.AddProvider(new CapturingLoggerProvider(line => host!.Logs.Enqueue(line))));
-            web.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(host!.Clock));
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton<TimeProvider>(host!.Clock);
+                services.AddSingleton<IStartupFilter, ClientAddress>();
+            });
         });
         host = new TenantServiceHost(factory, database, broker);
         host.Client = factory.CreateClient();
@@ -143,6 +147,22 @@ public sealed class TenantServiceHost : IAsyncDisposable
     {
         Client.Dispose();
         await factory.DisposeAsync();
+    }
+
+    /// <summary>The test server gives requests no client address; a real server always has one (the audit log records it).</summary>
+    private sealed class ClientAddress : IStartupFilter
+    {
+        public static readonly System.Net.IPAddress Value = System.Net.IPAddress.Parse("203.0.113.10");
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, following) =>
+            {
+                context.Connection.RemoteIpAddress ??= Value;
+                return following(context);
+            });
+            next(app);
+        };
     }
 
     private sealed class CapturingLoggerProvider(Action<string> sink) : ILoggerProvider
