@@ -16,5 +16,9 @@ namespace Finqware.Client.Generated.Models
         #pragma warning disable CS1591
         Developer,
         #pragma warning restore CS1591
+        [EnumMember(Value = "viewer")]
+        #pragma warning disable CS1591
+        Viewer,
+        #pragma warning restore CS1591
     }
 }

@@ -46,12 +46,13 @@ namespace Finqware.Client.Generated.Tenants.Item
         {
         }
         /// <summary>
-        /// Its keys stop working everywhere at once; its sessions and data stay readable by no one.
+        /// Admins only. Its keys stop working everywhere at once; its sessions and data stay readable by no one.
         /// </summary>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
@@ -72,6 +73,7 @@ namespace Finqware.Client.Generated.Tenants.Item
             {
                 { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
@@ -119,7 +121,7 @@ namespace Finqware.Client.Generated.Tenants.Item
             return await RequestAdapter.SendAsync<global::Finqware.Client.Generated.Models.TenantResponse>(requestInfo, global::Finqware.Client.Generated.Models.TenantResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Its keys stop working everywhere at once; its sessions and data stay readable by no one.
+        /// Admins only. Its keys stop working everywhere at once; its sessions and data stay readable by no one.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>

@@ -34,7 +34,7 @@ namespace Finqware.Client.Generated.Tenants.Item.Keys.Rotate
         {
         }
         /// <summary>
-        /// key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.
+        /// Admins only. key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.
         /// </summary>
         /// <returns>A <see cref="global::Finqware.Client.Generated.Models.KeyResponse"/></returns>
         /// <param name="body">The request body</param>
@@ -42,6 +42,7 @@ namespace Finqware.Client.Generated.Tenants.Item.Keys.Rotate
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 415 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
@@ -65,6 +66,7 @@ namespace Finqware.Client.Generated.Tenants.Item.Keys.Rotate
             {
                 { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "415", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
@@ -77,7 +79,7 @@ namespace Finqware.Client.Generated.Tenants.Item.Keys.Rotate
             return await RequestAdapter.SendAsync<global::Finqware.Client.Generated.Models.KeyResponse>(requestInfo, global::Finqware.Client.Generated.Models.KeyResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.
+        /// Admins only. key: app_key, secret or webhook_secret. grace_period_seconds defaults to 24 h. The new value is shown only in this response.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="body">The request body</param>
