@@ -7,6 +7,8 @@ app.MapDefaultEndpoints();
 // After the problem-details middleware, so that an access check the database fails is a 503 problem like any other.
 app.UseAuthentication();
 app.UseAuthorization();
+// After authorization: keys are scoped to the authenticated caller (docs/api-conventions.md).
+app.UseIdempotency();
 app.MapServiceOpenApi();
 app.MapSessionServiceApi();
 app.RunOrMigrate();

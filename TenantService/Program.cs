@@ -12,6 +12,8 @@ app.MapDefaultEndpoints();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+// After authorization: keys are scoped to the authenticated caller. Token requests are not resources.
+app.UseIdempotency("/oauth/token", "/auth/token");
 app.MapServiceOpenApi();
 app.MapServicersApi();
 app.MapAuthApi();

@@ -146,8 +146,17 @@ public static class PublicContract
         Add(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ServiceUnavailable);
         if (viaProxy)
         {
-            Add(StatusCodes.Status502BadGateway, ProblemCodes.BadGateway);
+            // A service that is down is a 503 (above), never a 502 (Gateway/Edge/ProxyErrors).
             Add(StatusCodes.Status504GatewayTimeout, ProblemCodes.GatewayTimeout);
+        }
+
+        var idempotent = UnsafeMethods.Contains(method) && !NotIdempotent.Contains(path);
+        if (idempotent)
+        {
+            // ServiceDefaults.Data's IdempotencyMiddleware, on every unsafe route but token requests.
+            Add(StatusCodes.Status400BadRequest, ProblemCodes.IdempotencyKeyInvalid);
+            Add(StatusCodes.Status409Conflict, ProblemCodes.IdempotencyKeyInUse);
+            Add(StatusCodes.Status422UnprocessableEntity, ProblemCodes.IdempotencyKeyReused);
         }
 
         if (operation["requestBody"]?["content"]?["application/json"] is not null)
@@ -170,7 +179,6 @@ public static class PublicContract
             responses[key] ??= ProblemResponse(status, codes);
         }
 
-        var idempotent = UnsafeMethods.Contains(method) && !NotIdempotent.Contains(path);
         if (idempotent)
         {
             var parameters = operation["parameters"] as JsonArray ?? [];

@@ -23,6 +23,11 @@ public static class ProblemCodes
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string GatewayTimeout = "GATEWAY_TIMEOUT";
 
+    /// <summary>Idempotency-Key (docs/api-conventions.md): not a valid key; used for another request; its first request still runs.</summary>
+    public const string IdempotencyKeyInvalid = "IDEMPOTENCY_KEY_INVALID";
+    public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
+    public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
+
     /// <summary>The generic code for a status, used when a problem carries no code of its own.</summary>
     public static string ForStatus(int status) => status switch
     {

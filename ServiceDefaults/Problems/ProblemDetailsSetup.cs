@@ -165,8 +165,8 @@ internal sealed partial class ProblemExceptionHandler(IProblemDetailsService pro
         httpContext.Response.Headers.RetryAfter = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return Problem(StatusCodes.Status503ServiceUnavailable, ProblemCodes.ServiceUnavailable,
             "The service cannot reach a dependency (its database) right now.",
-            $"Retry after the number of seconds in Retry-After ({UnavailableRetryAfterSeconds}). A change this request asked for may have been made: " +
-            "read the resource before sending it again. GET /health/services shows what is down.");
+            $"Retry after the number of seconds in Retry-After ({UnavailableRetryAfterSeconds}). A change this request asked for may have been made: send it again with the same Idempotency-Key, or " +
+            "read the resource first. GET /health/services shows what is down.");
     }
 
     private const int UnavailableRetryAfterSeconds = 5;

@@ -26,6 +26,7 @@ public static class SessionServiceExtensions
         // Every consumer of this assembly; each one's Definition names its queue and says whether it has an inbox.
         builder.AddMessaging("sessions", bus => bus.AddConsumers(typeof(SessionServiceExtensions).Assembly));
         builder.AddOutboxRelay<SessionDbContext>();
+        builder.AddIdempotency();
         builder.AddSessionAccess();
         builder.AddServiceOpenApi("Finqware Sessions API", "Onboarding sessions, steps and uploads, and the data users consented to.");
 

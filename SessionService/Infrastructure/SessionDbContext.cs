@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Data;
+using Finqware.ServiceDefaults.Data.Idempotency;
 using Finqware.SessionService.Accounts;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Connections;
@@ -143,5 +144,6 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
         });
         modelBuilder.AddDataModel();
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddIdempotencyKeys();
     }
 }

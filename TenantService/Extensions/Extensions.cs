@@ -17,6 +17,7 @@ public static class TenantServiceExtensions
         builder.AddServiceDatabase<TenantDbContext>("tenantdb");
         builder.AddMessaging("tenants");
         builder.AddOutboxRelay<TenantDbContext>();
+        builder.AddIdempotency();
 
         builder.Services.AddOptions<TokenIssuingOptions>().BindConfiguration(TokenIssuingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section);

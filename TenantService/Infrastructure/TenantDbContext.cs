@@ -1,4 +1,5 @@
 using Finqware.ServiceDefaults.Data;
+using Finqware.ServiceDefaults.Data.Idempotency;
 using Finqware.TenantService.Audit;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
@@ -83,5 +84,6 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             entity.HasIndex(e => new { e.ServicerId, e.Seq });
         });
         modelBuilder.AddOutboxAndInbox();
+        modelBuilder.AddIdempotencyKeys();
     }
 }

@@ -6,6 +6,7 @@ using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Tenants;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 
 namespace Finqware.TenantService.Tokens;
 
@@ -22,7 +23,21 @@ public static class OAuthApi
             .WithSummary("Get an API token with client credentials")
             .WithDescription("Form body grant_type=client_credentials with client_id and client_secret, or HTTP Basic. The token lasts 15 minutes. "
                 + "Errors follow RFC 6749 §5.2 (error, error_description) with Finqware's code and trace_id beside them.")
-            .Accepts<ClientCredentialsForm>("application/x-www-form-urlencoded")
+            // Documented as a form, but not Accepts(): routing would answer any other content type with a 415 problem,
+            // where RFC 6749 wants its own invalid_request error (IssueToken checks the content type itself).
+            .AddOpenApiOperationTransformer(async (operation, context, cancellationToken) =>
+            {
+                var document = context.Document!;
+                document.AddComponent(nameof(ClientCredentialsForm), await context.GetOrCreateSchemaAsync(typeof(ClientCredentialsForm), null, cancellationToken));
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = true,
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["application/x-www-form-urlencoded"] = new() { Schema = new OpenApiSchemaReference(nameof(ClientCredentialsForm), document) },
+                    },
+                };
+            })
             .Produces<OAuthTokenResponse>()
             .Produces<OAuthError>(StatusCodes.Status400BadRequest)
             .Produces<OAuthError>(StatusCodes.Status401Unauthorized)

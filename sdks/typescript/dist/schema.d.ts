@@ -1265,15 +1265,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1353,15 +1344,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1490,15 +1472,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1594,15 +1567,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1691,15 +1655,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1766,15 +1721,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1904,15 +1850,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1962,7 +1899,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignUpResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1973,7 +1910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (EMAIL_ALREADY_REGISTERED). */
+            /** @description Conflict (EMAIL_ALREADY_REGISTERED, IDEMPOTENCY_KEY_IN_USE). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1995,7 +1932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2020,15 +1957,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2133,15 +2061,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2193,7 +2112,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2237,7 +2156,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (EMAIL_ALREADY_REGISTERED). */
+            /** @description Conflict (EMAIL_ALREADY_REGISTERED, IDEMPOTENCY_KEY_IN_USE). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2259,7 +2178,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2284,15 +2203,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2346,7 +2256,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2390,8 +2300,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (LAST_ADMIN). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, LAST_ADMIN). */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2415,15 +2336,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2483,7 +2395,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2527,7 +2439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (LAST_ADMIN). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, LAST_ADMIN). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2549,7 +2461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2574,15 +2486,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2687,15 +2590,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2747,7 +2641,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTenantResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2791,6 +2685,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -2802,7 +2707,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2827,15 +2732,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2940,15 +2836,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2994,7 +2881,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3038,6 +2925,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -3052,15 +2961,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3119,7 +3019,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3163,6 +3063,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3174,7 +3085,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3199,15 +3110,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3266,7 +3168,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3310,6 +3212,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3321,7 +3234,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3346,15 +3259,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3413,7 +3317,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3457,6 +3361,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3468,7 +3383,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3493,15 +3408,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3560,7 +3466,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3593,7 +3499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (NONCE_ALREADY_USED, SESSION_CLOSED, STEP_NOT_AWAITING_UPLOADS). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, NONCE_ALREADY_USED, SESSION_CLOSED, STEP_NOT_AWAITING_UPLOADS). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3626,7 +3532,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (UNKNOWN_UPLOAD_KIND, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, UNKNOWN_UPLOAD_KIND, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3651,15 +3557,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3732,7 +3629,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenSessionResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3765,6 +3662,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3776,7 +3684,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3801,15 +3709,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3889,7 +3788,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmitStepResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3922,7 +3821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (NONCE_ALREADY_USED, PREVIOUS_STEP_NOT_FINISHED, SESSION_CLOSED, STEP_OUT_OF_ORDER). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, NONCE_ALREADY_USED, PREVIOUS_STEP_NOT_FINISHED, SESSION_CLOSED, STEP_OUT_OF_ORDER). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3944,7 +3843,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (SKILL_MISMATCH, UNKNOWN_STEP, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, SKILL_MISMATCH, UNKNOWN_STEP, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3969,15 +3868,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4075,15 +3965,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4202,15 +4083,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4258,7 +4130,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4291,8 +4163,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (SESSION_CLOSED). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, SESSION_CLOSED). */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4316,15 +4199,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4429,15 +4303,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4517,15 +4382,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4630,15 +4486,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4736,15 +4583,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4790,7 +4628,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4823,6 +4661,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -4837,15 +4697,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4900,7 +4751,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefreshAccepted"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4944,6 +4795,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -4958,15 +4831,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5082,15 +4946,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5199,15 +5054,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5309,15 +5155,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5449,15 +5286,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5507,7 +5335,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, INVALID_CURSOR, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, INVALID_CURSOR, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -5551,6 +5379,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -5562,7 +5401,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -5587,15 +5426,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5700,15 +5530,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5799,15 +5620,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };

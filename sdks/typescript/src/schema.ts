@@ -1266,15 +1266,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1354,15 +1345,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1491,15 +1473,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1595,15 +1568,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1692,15 +1656,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1767,15 +1722,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1905,15 +1851,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -1963,7 +1900,7 @@ export interface operations {
                     "application/json": components["schemas"]["SignUpResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1974,7 +1911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (EMAIL_ALREADY_REGISTERED). */
+            /** @description Conflict (EMAIL_ALREADY_REGISTERED, IDEMPOTENCY_KEY_IN_USE). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -1996,7 +1933,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2021,15 +1958,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2134,15 +2062,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2194,7 +2113,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2238,7 +2157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (EMAIL_ALREADY_REGISTERED). */
+            /** @description Conflict (EMAIL_ALREADY_REGISTERED, IDEMPOTENCY_KEY_IN_USE). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2260,7 +2179,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2285,15 +2204,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2347,7 +2257,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2391,8 +2301,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (LAST_ADMIN). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, LAST_ADMIN). */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -2416,15 +2337,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2484,7 +2396,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2528,7 +2440,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (LAST_ADMIN). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, LAST_ADMIN). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2550,7 +2462,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2575,15 +2487,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2688,15 +2591,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2748,7 +2642,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTenantResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2792,6 +2686,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -2803,7 +2708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -2828,15 +2733,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2941,15 +2837,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -2995,7 +2882,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3039,6 +2926,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -3053,15 +2962,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3120,7 +3020,7 @@ export interface operations {
                     "application/json": components["schemas"]["TenantResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3164,6 +3064,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3175,7 +3086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, PRODUCTION_SKILL_ON_SANDBOX_TENANT, SANDBOX_SKILL_ON_PRODUCTION_TENANT, UNKNOWN_SKILL, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3200,15 +3111,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3267,7 +3169,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3311,6 +3213,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3322,7 +3235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3347,15 +3260,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3414,7 +3318,7 @@ export interface operations {
                     "application/json": components["schemas"]["KeyResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3458,6 +3362,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3469,7 +3384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3494,15 +3409,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3561,7 +3467,7 @@ export interface operations {
                     "application/json": components["schemas"]["UploadResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3594,7 +3500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (NONCE_ALREADY_USED, SESSION_CLOSED, STEP_NOT_AWAITING_UPLOADS). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, NONCE_ALREADY_USED, SESSION_CLOSED, STEP_NOT_AWAITING_UPLOADS). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3627,7 +3533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (UNKNOWN_UPLOAD_KIND, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, UNKNOWN_UPLOAD_KIND, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3652,15 +3558,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3733,7 +3630,7 @@ export interface operations {
                     "application/json": components["schemas"]["OpenSessionResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3766,6 +3663,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -3777,7 +3685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3802,15 +3710,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3890,7 +3789,7 @@ export interface operations {
                     "application/json": components["schemas"]["SubmitStepResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3923,7 +3822,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (NONCE_ALREADY_USED, PREVIOUS_STEP_NOT_FINISHED, SESSION_CLOSED, STEP_OUT_OF_ORDER). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, NONCE_ALREADY_USED, PREVIOUS_STEP_NOT_FINISHED, SESSION_CLOSED, STEP_OUT_OF_ORDER). */
             409: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3945,7 +3844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (SKILL_MISMATCH, UNKNOWN_STEP, VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, SKILL_MISMATCH, UNKNOWN_STEP, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -3970,15 +3869,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4076,15 +3966,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4203,15 +4084,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4259,7 +4131,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4292,8 +4164,19 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (SESSION_CLOSED). */
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE, SESSION_CLOSED). */
             409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4317,15 +4200,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4430,15 +4304,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4518,15 +4383,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4631,15 +4487,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4737,15 +4584,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -4791,7 +4629,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4824,6 +4662,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -4838,15 +4698,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4901,7 +4752,7 @@ export interface operations {
                     "application/json": components["schemas"]["RefreshAccepted"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4945,6 +4796,28 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too Many Requests (RATE_LIMITED). */
             429: {
                 headers: {
@@ -4959,15 +4832,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5083,15 +4947,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5200,15 +5055,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5310,15 +5156,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5450,15 +5287,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5508,7 +5336,7 @@ export interface operations {
                     "application/json": components["schemas"]["SyncResponse"];
                 };
             };
-            /** @description Bad Request (BAD_REQUEST, INVALID_CURSOR, MALFORMED_JSON). */
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, INVALID_CURSOR, MALFORMED_JSON). */
             400: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -5552,6 +5380,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
             415: {
                 headers: {
@@ -5563,7 +5402,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unprocessable Entity (VALIDATION_FAILED). */
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
             422: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -5588,15 +5427,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5701,15 +5531,6 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
             /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
             503: {
                 headers: {
@@ -5800,15 +5621,6 @@ export interface operations {
             };
             /** @description Internal Server Error (INTERNAL_ERROR). */
             500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Bad Gateway (BAD_GATEWAY). */
-            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -57,7 +57,6 @@ namespace Finqware.Client.Generated.Accounts.Item
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -78,7 +77,6 @@ namespace Finqware.Client.Generated.Accounts.Item
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };

@@ -47,9 +47,10 @@ namespace Finqware.Client.Generated.Connections.Item
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -67,9 +68,10 @@ namespace Finqware.Client.Generated.Connections.Item
                 { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };
@@ -86,7 +88,6 @@ namespace Finqware.Client.Generated.Connections.Item
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -106,7 +107,6 @@ namespace Finqware.Client.Generated.Connections.Item
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };

@@ -43,9 +43,10 @@ namespace Finqware.Client.Generated.Connections.Item.Refresh
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -64,9 +65,10 @@ namespace Finqware.Client.Generated.Connections.Item.Refresh
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };

@@ -57,7 +57,6 @@ namespace Finqware.Client.Generated.Servicers.Item.Users
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -77,7 +76,6 @@ namespace Finqware.Client.Generated.Servicers.Item.Users
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };
@@ -100,7 +98,6 @@ namespace Finqware.Client.Generated.Servicers.Item.Users
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -125,7 +122,6 @@ namespace Finqware.Client.Generated.Servicers.Item.Users
                 { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };

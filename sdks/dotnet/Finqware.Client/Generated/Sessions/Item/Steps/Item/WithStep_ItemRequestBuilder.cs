@@ -45,7 +45,6 @@ namespace Finqware.Client.Generated.Sessions.Item.Steps.Item
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
-        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 502 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -66,7 +65,6 @@ namespace Finqware.Client.Generated.Sessions.Item.Steps.Item
                 { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
-                { "502", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
             };
