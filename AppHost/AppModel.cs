@@ -29,11 +29,13 @@ public static class AppModel
 
         var tenants = app.AddProject("tenants", "../TenantService/TenantService.csproj")
             .WithReference(tenantDb).WithReference(messaging).WithReference(catalog)
-            .WithGeneratedSecret("Tokens__KeyEncryptionKey", "token-key-encryption-key");
+            .WithGeneratedSecret("Tokens__KeyEncryptionKey", "token-key-encryption-key")
+            .WithPublicKeyOf("WebhookSealing__PublicKey", "webhook-sealing-key");
 
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants)
             .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key")
+            .WithGeneratedPrivateKey("WebhookSealing__PrivateKey", "webhook-sealing-key")
             .WithGeneratedSecret("InternalApi__Key", "internal-api-key");
 
         // Skill connectors: independently deployed workers, one process each, with a database of their own.

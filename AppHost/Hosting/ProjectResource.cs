@@ -14,7 +14,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     private readonly Dictionary<string, string?> extraEnvironment = [];
     private readonly List<ProjectResource> proxied = [];
     private readonly Dictionary<string, ProjectResource> urlsOf = [];
-    private readonly Dictionary<string, string> generatedSecrets = [];
+    private readonly Dictionary<string, Func<string, string>> generatedSecrets = [];
     private readonly List<(DatabaseResource Database, string Name)> aliases = [];
     private readonly Lock gate = new();
     private ChildProcess? process;
@@ -77,7 +77,24 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     /// </summary>
     public ProjectResource WithGeneratedSecret(string key, string secretName)
     {
-        generatedSecrets[key] = secretName;
+        generatedSecrets[key] = stateDirectory => LocalSecrets.GetOrCreate(stateDirectory, secretName);
+        return this;
+    }
+
+    /// <summary>
+    /// Sets <paramref name="key"/> to the private half (base64 PKCS#8) of a P-256 key pair generated on first start and
+    /// kept like <see cref="WithGeneratedSecret"/>; another project gets its public half with <see cref="WithPublicKeyOf"/>.
+    /// </summary>
+    public ProjectResource WithGeneratedPrivateKey(string key, string keyPairName)
+    {
+        generatedSecrets[key] = stateDirectory => LocalSecrets.GetOrCreateKeyPair(stateDirectory, keyPairName, publicHalf: false);
+        return this;
+    }
+
+    /// <summary>Sets <paramref name="key"/> to the public half (base64 SubjectPublicKeyInfo) of a key pair of <see cref="WithGeneratedPrivateKey"/>.</summary>
+    public ProjectResource WithPublicKeyOf(string key, string keyPairName)
+    {
+        generatedSecrets[key] = stateDirectory => LocalSecrets.GetOrCreateKeyPair(stateDirectory, keyPairName, publicHalf: true);
         return this;
     }
 
@@ -137,9 +154,9 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
             environment[key] = value;
         }
 
-        foreach (var (key, secretName) in generatedSecrets)
+        foreach (var (key, generate) in generatedSecrets)
         {
-            environment[key] = LocalSecrets.GetOrCreate(options.StateDirectory, secretName);
+            environment[key] = generate(options.StateDirectory);
         }
 
         return environment;

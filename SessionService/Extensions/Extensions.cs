@@ -37,6 +37,9 @@ public static class SessionServiceExtensions
         builder.Services.AddOptions<SkillOptions>().BindConfiguration(SkillOptions.Section);
         builder.Services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section);
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.Services.AddOptions<WebhookSealingOptions>().BindConfiguration(WebhookSealingOptions.Section).ValidateDataAnnotations()
+            .Validate(o => WebhookSealingOptions.IsValidKey(o.PrivateKey), "WebhookSealing:PrivateKey is not a P-256 private key (base64 PKCS#8).").ValidateOnStart();
+        builder.Services.AddSingleton<WebhookSigner>();
         builder.Services.AddOptions<SessionExpiryOptions>().BindConfiguration(SessionExpiryOptions.Section);
         builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
         builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);

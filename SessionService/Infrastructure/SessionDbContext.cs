@@ -112,6 +112,10 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
                 keys => JsonSerializer.Serialize(keys, Json),
                 json => JsonSerializer.Deserialize<List<TenantKeyHash>>(json, Json) ?? new List<TenantKeyHash>(),
                 new ValueComparer<List<TenantKeyHash>>((a, b) => a!.SequenceEqual(b!), k => k.Count, k => k.ToList()));
+            entity.Property(t => t.WebhookKeys).HasColumnType("jsonb").HasConversion(
+                keys => JsonSerializer.Serialize(keys, Json),
+                json => JsonSerializer.Deserialize<List<SealedWebhookKey>>(json, Json) ?? new List<SealedWebhookKey>(),
+                new ValueComparer<List<SealedWebhookKey>>((a, b) => a!.SequenceEqual(b!), k => k.Count, k => k.ToList()));
             entity.Property(t => t.Skills).HasColumnType("jsonb").HasConversion(
                 skills => JsonSerializer.Serialize(skills, Json),
                 json => JsonSerializer.Deserialize<List<string>>(json, Json) ?? new List<string>(),

@@ -32,6 +32,7 @@ public sealed class TenantUpsertedConsumer(SessionDbContext db, ReplicaCache rep
         tenant.Status = message.Status;
         tenant.WebhookUrl = message.WebhookUrl;
         tenant.Keys = [.. message.Keys];
+        tenant.WebhookKeys = [.. message.WebhookKeys];
         tenant.Version = message.Version;
         tenant.UpdatedAt = message.UpdatedAt;
         await db.SaveChangesAsync(context.CancellationToken);
@@ -60,6 +61,7 @@ public sealed class TenantRemovedConsumer(SessionDbContext db, ReplicaCache repl
 
         tenant.Status = "REMOVED";
         tenant.Keys = [];
+        tenant.WebhookKeys = [];
         tenant.Skills = [];
         tenant.Version = message.Version;
         tenant.UpdatedAt = message.RemovedAt;

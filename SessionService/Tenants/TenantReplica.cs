@@ -8,7 +8,6 @@ namespace Finqware.SessionService.Tenants;
 public sealed class TenantReplica
 {
     public const string AppKey = "app_key";
-    public const string WebhookSecret = "webhook_secret";
 
     public required string ClientId { get; init; }
 
@@ -24,6 +23,9 @@ public sealed class TenantReplica
     public string? WebhookUrl { get; set; }
 
     public List<TenantKeyHash> Keys { get; set; } = [];
+
+    /// <summary>The webhook signing keys, sealed to this service's key (only <c>WebhookSigner</c> opens them).</summary>
+    public List<SealedWebhookKey> WebhookKeys { get; set; } = [];
 
     public long Version { get; set; }
 
@@ -52,10 +54,6 @@ public sealed class TenantReplica
         return match;
     }
 
-    /// <summary>
-    /// The key webhooks are signed with: the SHA-256 of the tenant's current webhook secret (see docs/sessions.md).
-    /// TenantService keeps no secret in clear, and the tenant derives the same key from the secret it was shown.
-    /// </summary>
-    public byte[]? WebhookSigningKey() =>
-        Keys.FirstOrDefault(k => k.Kind == WebhookSecret && k.ValidUntil is null) is { Sha256.Length: 64 } key ? Convert.FromHexString(key.Sha256) : null;
+    /// <summary>The webhook keys that sign at <paramref name="now"/>: the current one, and a rotated one in its grace period.</summary>
+    public IEnumerable<SealedWebhookKey> WebhookKeysAt(DateTimeOffset now) => WebhookKeys.Where(k => k.ValidUntil is null || k.ValidUntil > now);
 }

@@ -31,6 +31,7 @@ public sealed class WebhookOptions
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
+    WebhookSigner signer,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
     ILogger<WebhookDispatcher> logger) : BackgroundService
@@ -39,14 +40,6 @@ public sealed partial class WebhookDispatcher(
     public const string EventIdHeader = "Finqware-Event-Id";
 
     private readonly HttpClient http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AllowAutoRedirect = false });
-
-    /// <summary><c>t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(key, t + "." + body)&gt;</c>.</summary>
-    public static string Sign(byte[] key, long timestamp, string body)
-    {
-        var t = timestamp.ToString(CultureInfo.InvariantCulture);
-        var mac = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"{t}.{body}"));
-        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,11 +78,11 @@ public sealed partial class WebhookDispatcher(
         foreach (var delivery in due)
         {
             var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == delivery.ClientId, cancellationToken);
-            var key = tenant?.WebhookSigningKey();
+            var signature = tenant is null ? null : signer.Sign(tenant, clock.GetUtcNow(), delivery.Payload);
             delivery.Attempts++;
-            if (key is null)
+            if (signature is null)
             {
-                Retry(delivery, null, "The tenant has no webhook secret.");
+                Retry(delivery, null, "The tenant has no webhook secret that signs (rotate it: POST /tenants/{client_id}/keys/rotate).");
                 continue;
             }
 
@@ -99,7 +92,7 @@ public sealed partial class WebhookDispatcher(
                 {
                     Content = new StringContent(delivery.Payload, Encoding.UTF8, "application/json"),
                 };
-                request.Headers.Add(SignatureHeader, Sign(key, clock.GetUtcNow().ToUnixTimeSeconds(), delivery.Payload));
+                request.Headers.Add(SignatureHeader, signature);
                 request.Headers.Add(EventIdHeader, delivery.Id.ToString());
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.Value.Timeout);

@@ -61,6 +61,7 @@ public sealed class TenantDbContext(DbContextOptions<TenantDbContext> options) :
             entity.HasKey(k => k.Id);
             entity.Property(k => k.Kind).HasMaxLength(16);
             entity.Property(k => k.Hash).HasMaxLength(64).IsFixedLength();
+            entity.Property(k => k.SealedSigningKey).HasMaxLength(512);
             entity.HasIndex(k => new { k.ClientId, k.Kind });
         });
         modelBuilder.Entity<SigningKey>(entity =>

@@ -29,7 +29,10 @@ public sealed class Tenant
     public List<TenantKey> Keys { get; set; } = [];
 }
 
-/// <summary>One value of one of a tenant's keys, stored only as its SHA-256.</summary>
+/// <summary>
+/// One value of one of a tenant's keys, stored only as its SHA-256; a webhook secret as its signing key sealed to
+/// SessionService, with the SHA-256 of that key as <see cref="Hash"/> (a fingerprint that cannot sign).
+/// </summary>
 public sealed class TenantKey
 {
     public required Guid Id { get; init; }
@@ -39,8 +42,11 @@ public sealed class TenantKey
     /// <summary>app_key, secret or webhook_secret.</summary>
     public required string Kind { get; init; }
 
-    /// <summary>SHA-256 of the value, lowercase hex.</summary>
+    /// <summary>SHA-256 of the value, lowercase hex (webhook secret: of its signing key).</summary>
     public required string Hash { get; init; }
+
+    /// <summary>Webhook secrets only: the signing key sealed to SessionService (<see cref="WebhookKeySealer"/>).</summary>
+    public string? SealedSigningKey { get; init; }
 
     public required DateTimeOffset CreatedAt { get; init; }
 

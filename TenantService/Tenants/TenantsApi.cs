@@ -85,6 +85,7 @@ public static class TenantsApi
         ClaimsPrincipal caller,
         TenantDbContext db,
         ICatalogClient catalog,
+        WebhookKeySealer sealer,
         AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken)
@@ -133,7 +134,7 @@ public static class TenantsApi
         var values = KeyKinds.All.ToDictionary(kind => kind, Secrets.NewValue);
         foreach (var (kind, value) in values)
         {
-            tenant.Keys.Add(NewKey(tenant.ClientId, kind, value, now));
+            tenant.Keys.Add(NewKey(tenant.ClientId, kind, value, sealer, now));
         }
 
         db.Tenants.Add(tenant);
@@ -251,6 +252,7 @@ public static class TenantsApi
         RotateKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
+        WebhookKeySealer sealer,
         AuditLog audit,
         TimeProvider clock,
         IOptions<KeyRotationOptions> options,
@@ -265,7 +267,7 @@ public static class TenantsApi
             });
         }
 
-        return await ReplaceKeyAsync(client_id, request.Key, grace, caller, db, audit, clock, cancellationToken);
+        return await ReplaceKeyAsync(client_id, request.Key, grace, caller, db, sealer, audit, clock, cancellationToken);
     }
 
     public static Task<Results<Ok<KeyResponse>, ProblemHttpResult>> RevokeKey(
@@ -273,17 +275,19 @@ public static class TenantsApi
         RevokeKeyRequest request,
         ClaimsPrincipal caller,
         TenantDbContext db,
+        WebhookKeySealer sealer,
         AuditLog audit,
         TimeProvider clock,
         CancellationToken cancellationToken) =>
-        ReplaceKeyAsync(client_id, request.Key, TimeSpan.Zero, caller, db, audit, clock, cancellationToken);
+        ReplaceKeyAsync(client_id, request.Key, TimeSpan.Zero, caller, db, sealer, audit, clock, cancellationToken);
 
     /// <summary>
     /// A new value for <paramref name="kind"/>. The current value keeps working for <paramref name="grace"/> (zero:
     /// revoked now); values already in a grace period keep theirs, unless this is a revocation, which ends them too.
     /// </summary>
     private static async Task<Results<Ok<KeyResponse>, ProblemHttpResult>> ReplaceKeyAsync(
-        string clientId, string? kind, TimeSpan grace, ClaimsPrincipal caller, TenantDbContext db, AuditLog audit, TimeProvider clock, CancellationToken cancellationToken)
+        string clientId, string? kind, TimeSpan grace, ClaimsPrincipal caller, TenantDbContext db, WebhookKeySealer sealer, AuditLog audit, TimeProvider clock,
+        CancellationToken cancellationToken)
     {
         if (kind is null || !KeyKinds.All.Contains(kind))
         {
@@ -303,7 +307,7 @@ public static class TenantsApi
         }
 
         var value = Secrets.NewValue(kind);
-        var fresh = NewKey(tenant.ClientId, kind, value, now);
+        var fresh = NewKey(tenant.ClientId, kind, value, sealer, now);
         db.TenantKeys.Add(fresh); // fix-up also adds it to tenant.Keys
         audit.Record(grace > TimeSpan.Zero ? AuditActions.KeyRotated : AuditActions.KeyRevoked, AuditTargets.Tenant, tenant.ClientId,
             new { Key = kind, OldValueValidUntil = grace > TimeSpan.Zero ? now + grace : now });
@@ -326,22 +330,31 @@ public static class TenantsApi
             Skills = tenant.Skills,
             Status = tenant.Status,
             WebhookUrl = tenant.WebhookUrl,
-            Keys = tenant.Keys.Where(k => k.IsValidAt(now))
+            Keys = tenant.Keys.Where(k => k.IsValidAt(now) && k.Kind != KeyKinds.WebhookSecret)
                 .Select(k => new TenantKeyHash { Kind = k.Kind, Sha256 = k.Hash, ValidUntil = k.ValidUntil })
+                .ToList(),
+            WebhookKeys = tenant.Keys.Where(k => k.IsValidAt(now) && k.SealedSigningKey is not null)
+                .Select(k => new SealedWebhookKey { KeyId = k.Id, Sealed = k.SealedSigningKey!, ValidUntil = k.ValidUntil })
                 .ToList(),
             Version = tenant.Version,
             UpdatedAt = now,
         });
     }
 
-    private static TenantKey NewKey(string clientId, string kind, string value, DateTimeOffset now) => new()
+    private static TenantKey NewKey(string clientId, string kind, string value, WebhookKeySealer sealer, DateTimeOffset now)
     {
-        Id = Guid.CreateVersion7(),
-        ClientId = clientId,
-        Kind = kind,
-        Hash = Secrets.Hash(value),
-        CreatedAt = now,
-    };
+        var id = Guid.CreateVersion7();
+        var webhook = kind == KeyKinds.WebhookSecret;
+        return new TenantKey
+        {
+            Id = id,
+            ClientId = clientId,
+            Kind = kind,
+            Hash = webhook ? WebhookKeySealer.Fingerprint(value) : Secrets.Hash(value),
+            SealedSigningKey = webhook ? sealer.Seal(clientId, id, value) : null,
+            CreatedAt = now,
+        };
+    }
 
     private static async Task<Tenant?> FindOwnAsync(TenantDbContext db, ClaimsPrincipal caller, string clientId, CancellationToken cancellationToken, bool tracking = false)
     {

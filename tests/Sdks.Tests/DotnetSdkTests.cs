@@ -3,7 +3,11 @@ using System.Security.Cryptography;
 using System.Text;
 using Finqware.Client;
 using Finqware.Client.Generated.Models;
+using Finqware.Contracts.Tenants;
+using Finqware.ServiceDefaults.Security;
+using Finqware.SessionService.Tenants;
 using Finqware.SessionService.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace Finqware.Sdks.Tests;
 
@@ -77,12 +81,24 @@ public sealed class DotnetSdkTests
     public void A_webhook_signed_by_sessionservice_verifies_and_an_altered_or_old_one_does_not()
     {
         const string secret = "whs_the_tenants_webhook_secret";
+        const string rotated = "whs_the_secret_it_rotated_to";
         const string body = """{"event_id":"e1","type":"STEP_COMPLETED"}""";
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
-        // SessionService signs with the SHA-256 of the secret (it stores nothing else).
-        var header = WebhookDispatcher.Sign(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), now.ToUnixTimeSeconds(), body);
+        // SessionService signs with the SHA-256 of each valid secret, which TenantService sealed to it; during a rotation with both.
+        var (privateKey, publicKey) = SealedBox.NewKeyPair();
+        var tenant = new TenantReplica { ClientId = "fqc_sdk" };
+        foreach (var (value, validUntil) in new[] { (rotated, (DateTimeOffset?)null), (secret, now.AddHours(1)) })
+        {
+            var keyId = Guid.NewGuid();
+            var sealedKey = SealedBox.Seal(SealedBox.ImportPublicKey(publicKey), SHA256.HashData(Encoding.UTF8.GetBytes(value)), SealedWebhookKey.ContextFor(tenant.ClientId, keyId));
+            tenant.WebhookKeys.Add(new SealedWebhookKey { KeyId = keyId, Sealed = sealedKey, ValidUntil = validUntil });
+        }
+
+        using var signer = new WebhookSigner(Options.Create(new WebhookSealingOptions { PrivateKey = privateKey }));
+        var header = signer.Sign(tenant, now, body)!;
 
         Assert.True(WebhookSignature.Verify(secret, header, body, now.AddSeconds(30)));
+        Assert.True(WebhookSignature.Verify(rotated, header, body, now.AddSeconds(30)));
         Assert.False(WebhookSignature.Verify(secret, header, body + " ", now));
         Assert.False(WebhookSignature.Verify("another secret", header, body, now));
         Assert.False(WebhookSignature.Verify(secret, header, body, now.AddMinutes(6)));

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Finqware.Contracts.Skills;
 using Finqware.Contracts.Tenants;
+using Finqware.ServiceDefaults.Security;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SkillConnectors.Sdk;
 using Finqware.Testing;
@@ -17,6 +18,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -151,7 +153,24 @@ public sealed class SessionHost : IAsyncDisposable
     public async Task<TestTenant> NewTenantAsync(string? webhookUrl = null, params string[] skills)
     {
         var tenant = new TestTenant($"fqc_{Guid.NewGuid():N}"[..20], $"fqak_{Guid.NewGuid():N}", $"fqwh_{Guid.NewGuid():N}");
-        await PublishUntilAsync(() => PublishAsync(new TenantUpserted
+        await PublishTenantAsync(tenant, 1, webhookUrl, skills, (tenant.WebhookSecret, null));
+        return tenant;
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="tenant"/> at <paramref name="version"/> as TenantService does: key hashes, and each webhook
+    /// secret's signing key sealed to this service's key (with the end of its grace period, null for the current one).
+    /// </summary>
+    public Task PublishTenantAsync(TestTenant tenant, long version, string? webhookUrl, string[] skills, params (string Secret, DateTimeOffset? ValidUntil)[] webhookSecrets)
+    {
+        var sealTo = SealedBox.ImportPublicKey(SealedBox.PublicKeyOf(Services.GetRequiredService<IConfiguration>()["WebhookSealing:PrivateKey"]!));
+        var webhookKeys = webhookSecrets.Select(w =>
+        {
+            var keyId = Guid.NewGuid();
+            var sealedKey = SealedBox.Seal(sealTo, SHA256.HashData(Encoding.UTF8.GetBytes(w.Secret)), SealedWebhookKey.ContextFor(tenant.ClientId, keyId));
+            return new SealedWebhookKey { KeyId = keyId, Sealed = sealedKey, ValidUntil = w.ValidUntil };
+        }).ToList();
+        return PublishUntilAsync(() => PublishAsync(new TenantUpserted
         {
             ClientId = tenant.ClientId, ServicerId = Guid.NewGuid(), Name = "Wallet", Environment = "sandbox",
             Skills = skills.Length > 0 ? skills : [TestSkills.Aisp, TestSkills.Deposit], Status = "ACTIVE", WebhookUrl = webhookUrl,
@@ -159,11 +178,10 @@ public sealed class SessionHost : IAsyncDisposable
             [
                 new TenantKeyHash { Kind = "app_key", Sha256 = Sha(tenant.AppKey) },
                 new TenantKeyHash { Kind = "secret", Sha256 = Sha("unused") },
-                new TenantKeyHash { Kind = "webhook_secret", Sha256 = Sha(tenant.WebhookSecret) },
             ],
-            Version = 1, UpdatedAt = DateTimeOffset.UtcNow,
-        }), async db => await db.Tenants.AnyAsync(t => t.ClientId == tenant.ClientId));
-        return tenant;
+            WebhookKeys = webhookKeys,
+            Version = version, UpdatedAt = DateTimeOffset.UtcNow,
+        }), async db => await db.Tenants.AnyAsync(t => t.ClientId == tenant.ClientId && t.Version >= version));
     }
 
     /// <summary>An API token as TenantService's POST /oauth/token issues it (ES256, audience finqware-api, claim client_id).</summary>

@@ -29,7 +29,8 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
         var upserts = events.Upserted.Where(e => e.ClientId == clientId).OrderBy(e => e.Version).ToList();
         Assert.Equal([1L, 2L, 3L], upserts.Select(e => e.Version));
         Assert.Equal(["xyz_sbx_#3.0"], upserts[1].Skills);
-        Assert.Equal(4, upserts[2].Keys.Count);
+        Assert.Equal(3, upserts[2].Keys.Count);
+        Assert.Single(upserts[2].WebhookKeys);
         Assert.Single(upserts[2].Keys, k => k.Kind == "app_key" && k.ValidUntil is not null);
         Assert.Equal(4, Assert.Single(events.Removed, e => e.ClientId == clientId).Version);
     }

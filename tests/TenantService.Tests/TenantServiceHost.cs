@@ -143,6 +143,31 @@ public sealed class TenantServiceHost : IAsyncDisposable
 
     public const string TestPassword = "correct horse battery staple";
 
+    /// <summary>Every row of every table of the service's database, as text.</summary>
+    public async Task<string> DumpDatabaseAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        var tables = new List<string>();
+        await using (var list = new Npgsql.NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        var dump = new System.Text.StringBuilder();
+        foreach (var table in tables)
+        {
+            await using var command = new Npgsql.NpgsqlCommand($"SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM \"{table}\" t", connection);
+            dump.AppendLine((string)(await command.ExecuteScalarAsync())!);
+        }
+
+        return dump.ToString();
+    }
+
     public async ValueTask DisposeAsync()
     {
         Client.Dispose();
@@ -236,6 +261,9 @@ public sealed class EventRecorder : IAsyncDisposable
 
     public ConcurrentQueue<Contracts.Tenants.TenantRemoved> Removed { get; } = new();
 
+    /// <summary>Every message body exactly as it crossed the broker.</summary>
+    public ConcurrentQueue<string> Raw { get; } = new();
+
     public static async Task<EventRecorder> StartAsync(string broker)
     {
         EventRecorder? recorder = null;
@@ -247,7 +275,8 @@ public sealed class EventRecorder : IAsyncDisposable
             {
                 endpoint.Handler<Contracts.Tenants.TenantUpserted>(context =>
                 {
-                    recorder!.Upserted.Enqueue(context.Message);
+                    recorder!.Raw.Enqueue(System.Text.Encoding.UTF8.GetString(context.ReceiveContext.Body.GetBytes()));
+                    recorder.Upserted.Enqueue(context.Message);
                     return Task.CompletedTask;
                 });
                 endpoint.Handler<Contracts.Tenants.TenantRemoved>(context =>

@@ -829,6 +829,11 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("version");
 
+                    b.Property<string>("WebhookKeys")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("webhook_keys");
+
                     b.Property<string>("WebhookUrl")
                         .HasColumnType("text")
                         .HasColumnName("webhook_url");

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Finqware.Testing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Finqware.SessionService.Tests;
+
+/// <summary>Webhooks as a tenant's server receives them: signed with its webhook secret, with both during a rotation.</summary>
+public sealed class WebhookTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+{
+    private SessionHost host = null!;
+
+    public async ValueTask InitializeAsync() => host = await SessionHost.StartAsync(postgres, rabbit);
+
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
+
+    [Fact]
+    public async Task During_a_rotation_webhooks_carry_a_signature_per_secret_and_after_the_grace_period_one()
+    {
+        var received = new ConcurrentQueue<(string Signature, string Body)>();
+        await using var receiver = await WebhookReceiver.StartAsync(received);
+        var tenant = await host.NewTenantAsync(receiver.Url);
+        const string rotated = "fqwh_the_new_secret";
+        await host.PublishTenantAsync(tenant, 2, receiver.Url, [], (rotated, null), (tenant.WebhookSecret, host.Clock.GetUtcNow().AddHours(1)));
+
+        var during = await NextWebhookAsync(tenant, received);
+        host.Clock.Advance(TimeSpan.FromHours(2));
+        var now = host.Clock.GetUtcNow();
+        await host.WaitForAsync(async db => await db.SkillInstances.AnyAsync(i => i.SkillId == TestSkills.Aisp && i.LastSeenAt >= now)); // heartbeats on the new time
+        var after = await NextWebhookAsync(tenant, received);
+
+        Assert.Equal(2, Signatures(during).Count);
+        Assert.True(Verifies(rotated, during) && Verifies(tenant.WebhookSecret, during), during.Signature);
+        Assert.Single(Signatures(after));
+        Assert.True(Verifies(rotated, after) && !Verifies(tenant.WebhookSecret, after), after.Signature);
+    }
+
+    /// <summary>Opens a session, completes its one step and returns the first webhook it caused.</summary>
+    private async Task<(string Signature, string Body)> NextWebhookAsync(TestTenant tenant, ConcurrentQueue<(string Signature, string Body)> received)
+    {
+        received.Clear();
+        var (sessionId, _) = await host.SubmitConsentAsync(tenant, TestSkills.Aisp);
+        await host.WaitForAsync(async db => await db.WebhookDeliveries.AnyAsync(w => w.SessionId == sessionId && w.Status == "DELIVERED"));
+        return received.First(r => r.Body.Contains(sessionId.ToString(), StringComparison.Ordinal));
+    }
+
+    private static List<string> Signatures((string Signature, string Body) webhook) =>
+        [.. webhook.Signature.Split(',').Select(p => p.Split('=', 2)).Where(p => p[0] == "v1").Select(p => p[1])];
+
+    /// <summary>What a tenant's verifier does: key = SHA-256(webhook secret), v1 = HMAC-SHA256(key, t + "." + body).</summary>
+    private static bool Verifies(string secret, (string Signature, string Body) webhook)
+    {
+        var t = webhook.Signature.Split(',').Select(p => p.Split('=', 2)).Single(p => p[0] == "t")[1];
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), Encoding.UTF8.GetBytes($"{t}.{webhook.Body}")));
+        return Signatures(webhook).Contains(expected);
+    }
+}
