@@ -5,37 +5,31 @@ using Npgsql;
 namespace Finqware.AppHost.Hosting;
 
 /// <summary>
-/// PostgreSQL: a local server (data under the state directory, kept across runs), or the external server named by
-/// <c>ConnectionStrings:{name}</c>, on which the AppHost creates the databases.
+/// A server the system needs (PostgreSQL, RabbitMQ): a local one the AppHost runs as child processes, with its data
+/// under the state directory (kept across runs), or an external one named by a connection string, which the AppHost
+/// only uses. Starting, stopping, starting again (a restart test) and recording the pids are the same for both.
 /// </summary>
-public sealed class PostgresResource(string name, string? externalConnectionString, Action<DatabaseResource> declare) : Resource(name, "postgres")
+public abstract class InfrastructureResource<TServer>(string name, string type, string? externalConnectionString) : Resource(name, type)
+    where TServer : class, ILocalServer
 {
-    private LocalPostgres? local;
     private HostContext? context;
-
-    public List<DatabaseResource> Databases { get; } = [];
 
     public bool IsExternal => externalConnectionString is not null;
 
-    public string? ServerConnectionString => externalConnectionString ?? local?.ConnectionString;
+    protected string? ExternalConnectionString => externalConnectionString;
 
-    public override IReadOnlyList<string> Endpoints => local is null
-        ? (IsExternal ? ["external server"] : [])
-        : [$"tcp://127.0.0.1:{local.Port}"];
+    /// <summary>The local server, once started; null when external.</summary>
+    protected TServer? Local { get; private set; }
 
-    public override IEnumerable<int> ProcessGroups => local?.Process is { } p ? [p.ProcessGroup] : [];
+    public override IEnumerable<int> ProcessGroups => Local?.Processes.Select(p => p.Process.ProcessGroup) ?? [];
 
-    public DatabaseResource AddDatabase(string databaseName)
-    {
-        var database = new DatabaseResource(databaseName, this);
-        database.WaitsFor.Add(this);
-        Databases.Add(database);
-        declare(database);
-        return database;
-    }
+    /// <summary>What the console says while it starts, e.g. "PostgreSQL".</summary>
+    protected abstract string Starting { get; }
 
-    public string ConnectionStringFor(string database) =>
-        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = database }.ConnectionString;
+    protected abstract TServer CreateLocal(HostContext context);
+
+    /// <summary>Checks an external server at start (it must answer before the projects that reference it start).</summary>
+    protected virtual Task CheckExternalAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override async Task StartAsync(HostContext context, CancellationToken cancellationToken)
     {
@@ -45,21 +39,15 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
         StartedAt = DateTimeOffset.UtcNow;
         try
         {
-            if (!IsExternal)
+            if (IsExternal)
             {
-                context.Say($"starting {Name} (PostgreSQL)…");
-                local = new LocalPostgres(
-                    Path.Combine(context.Options.StateDirectory, Name),
-                    Ports.Free(),
-                    context.Options.FastInfrastructure,
-                    Logs.Append);
-                await StartLocalAsync(local, context, cancellationToken);
-                Logs.Append($"data directory: {local.DataDirectory}", false);
+                await CheckExternalAsync(cancellationToken);
             }
             else
             {
-                await using var connection = new NpgsqlConnection(externalConnectionString);
-                await connection.OpenAsync(cancellationToken);
+                context.Say($"starting {Name} ({Starting})…");
+                Local = CreateLocal(context);
+                await StartLocalAsync(Local, context, cancellationToken);
             }
 
             MarkReady();
@@ -74,11 +62,15 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
 
     public override async Task StopAsync()
     {
-        if (local is not null)
+        if (Local is not null)
         {
             State = ResourceState.Stopping;
-            await local.StopAsync();
-            context?.Pids.Forget(Name);
+            var processes = Local.Processes;
+            await Local.StopAsync();
+            foreach (var (suffix, _) in processes)
+            {
+                context?.Pids.Forget(Name + suffix);
+            }
         }
 
         State = ResourceState.Stopped;
@@ -87,24 +79,70 @@ public sealed class PostgresResource(string name, string? externalConnectionStri
     }
 
     /// <summary>
-    /// Starts the local server again after <see cref="StopAsync"/>, as a database restart would: the same port, the same
-    /// data. The services' connection pools reconnect by themselves.
+    /// Starts the local server again after <see cref="StopAsync"/>, as a restart of the server would: the same ports, the
+    /// same data. The services reconnect by themselves.
     /// </summary>
     public async Task StartAgainAsync(CancellationToken cancellationToken)
     {
-        if (local is null || context is null)
+        if (Local is null || context is null)
         {
-            throw new InvalidOperationException($"{Name} is not a local server started by this host: an external server is restarted by its operators.");
+            throw new InvalidOperationException($"{Name} is not a local server started by this host: an external one is restarted by its operators.");
         }
 
-        await RestartWithAsync(context, () => StartLocalAsync(local, context, cancellationToken));
+        await RestartWithAsync(context, () => StartLocalAsync(Local, context, cancellationToken));
     }
 
-    private async Task StartLocalAsync(LocalPostgres server, HostContext host, CancellationToken cancellationToken)
+    private async Task StartLocalAsync(TServer server, HostContext host, CancellationToken cancellationToken)
     {
         await server.StartAsync(cancellationToken);
-        Pid = server.Process!.Pid;
-        host.Pids.Record(Name, server.Process.ProcessGroup);
+        Pid = server.Processes[0].Process.Pid;
+        foreach (var (suffix, process) in server.Processes)
+        {
+            host.Pids.Record(Name + suffix, process.ProcessGroup);
+        }
+    }
+}
+
+/// <summary>
+/// PostgreSQL: a local server (data under the state directory, kept across runs), or the external server named by
+/// <c>ConnectionStrings:{name}</c>, on which the AppHost creates the databases.
+/// </summary>
+public sealed class PostgresResource(string name, string? externalConnectionString, Action<DatabaseResource> declare)
+    : InfrastructureResource<LocalPostgres>(name, "postgres", externalConnectionString)
+{
+    public List<DatabaseResource> Databases { get; } = [];
+
+    public string? ServerConnectionString => ExternalConnectionString ?? Local?.ConnectionString;
+
+    public override IReadOnlyList<string> Endpoints => Local is null
+        ? (IsExternal ? ["external server"] : [])
+        : [$"tcp://127.0.0.1:{Local.Port}"];
+
+    protected override string Starting => "PostgreSQL";
+
+    public DatabaseResource AddDatabase(string databaseName)
+    {
+        var database = new DatabaseResource(databaseName, this);
+        database.WaitsFor.Add(this);
+        Databases.Add(database);
+        declare(database);
+        return database;
+    }
+
+    public string ConnectionStringFor(string database) =>
+        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = database }.ConnectionString;
+
+    protected override LocalPostgres CreateLocal(HostContext context)
+    {
+        var server = new LocalPostgres(Path.Combine(context.Options.StateDirectory, Name), Ports.Free(), context.Options.FastInfrastructure, Logs.Append);
+        Logs.Append($"data directory: {server.DataDirectory}", false);
+        return server;
+    }
+
+    protected override async Task CheckExternalAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(ExternalConnectionString);
+        await connection.OpenAsync(cancellationToken);
     }
 
     public override async Task CheckHealthAsync(CancellationToken cancellationToken)
@@ -178,97 +216,33 @@ public sealed class DatabaseResource(string name, PostgresResource server) : Res
 /// RabbitMQ: a local node with the management UI (data under the state directory), or the external broker named by
 /// <c>ConnectionStrings:{name}</c>. Referencing it sets <c>ConnectionStrings__{name}</c> to an amqp:// URI.
 /// </summary>
-public sealed class RabbitMqResource(string name, string? externalConnectionString) : Resource(name, "rabbitmq")
+public sealed class RabbitMqResource(string name, string? externalConnectionString)
+    : InfrastructureResource<LocalRabbitMq>(name, "rabbitmq", externalConnectionString)
 {
-    private LocalRabbitMq? local;
-    private HostContext? context;
+    public string? ConnectionString => ExternalConnectionString ?? Local?.ConnectionString;
 
-    public bool IsExternal => externalConnectionString is not null;
+    public string? ManagementUrl => Local?.ManagementUrl;
 
-    public string? ConnectionString => externalConnectionString ?? local?.ConnectionString;
-
-    public string? ManagementUrl => local?.ManagementUrl;
-
-    public override IReadOnlyList<string> Endpoints => local is null
+    public override IReadOnlyList<string> Endpoints => Local is null
         ? (IsExternal ? ["external broker"] : [])
-        : [$"amqp://127.0.0.1:{local.AmqpPort}", local.ManagementUrl];
+        : [$"amqp://127.0.0.1:{Local.AmqpPort}", Local.ManagementUrl];
 
-    public override IEnumerable<int> ProcessGroups =>
-        new[] { local?.Process, local?.EpmdProcess }.Where(p => p is not null).Select(p => p!.ProcessGroup);
+    protected override string Starting => "RabbitMQ, about 7 s";
 
     public override void AddReferenceEnvironment(IDictionary<string, string?> environment) =>
         environment[ResourceEnvironment.ConnectionString(Name)] = ConnectionString;
 
-    public override async Task StartAsync(HostContext context, CancellationToken cancellationToken)
-    {
-        this.context = context;
-        var watch = Stopwatch.StartNew();
-        State = ResourceState.Starting;
-        StartedAt = DateTimeOffset.UtcNow;
-        try
-        {
-            if (!IsExternal)
-            {
-                context.Say($"starting {Name} (RabbitMQ, about 7 s)…");
-                local = new LocalRabbitMq(Path.Combine(context.Options.StateDirectory, Name), Ports.Free(), Ports.Free(), Logs.Append);
-                await StartLocalAsync(local, context, cancellationToken);
-            }
-
-            MarkReady();
-            context.Say($"{Name} ready in {Elapsed(watch)}");
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            MarkFailed(ex);
-            throw;
-        }
-    }
-
-    public override async Task StopAsync()
-    {
-        if (local is not null)
-        {
-            State = ResourceState.Stopping;
-            await local.StopAsync();
-            context?.Pids.Forget(Name);
-            context?.Pids.Forget(Name + "-epmd");
-        }
-
-        State = ResourceState.Stopped;
-        Health = ResourceHealth.Unknown;
-        Pid = null;
-    }
-
-    /// <summary>
-    /// Starts the local node again after <see cref="StopAsync"/>, as a broker restart would: the same ports, the same
-    /// data (its durable queues and the persistent messages in them). The services reconnect by themselves.
-    /// </summary>
-    public async Task StartAgainAsync(CancellationToken cancellationToken)
-    {
-        if (local is null || context is null)
-        {
-            throw new InvalidOperationException($"{Name} is not a local node started by this host: an external broker is restarted by its operators.");
-        }
-
-        await RestartWithAsync(context, () => StartLocalAsync(local, context, cancellationToken));
-    }
-
-    private async Task StartLocalAsync(LocalRabbitMq node, HostContext host, CancellationToken cancellationToken)
-    {
-        await node.StartAsync(cancellationToken);
-        Pid = node.Process!.Pid;
-        host.Pids.Record(Name, node.Process.ProcessGroup);
-        host.Pids.Record(Name + "-epmd", node.EpmdProcess!.ProcessGroup);
-    }
+    protected override LocalRabbitMq CreateLocal(HostContext context) =>
+        new(Path.Combine(context.Options.StateDirectory, Name), Ports.Free(), Ports.Free(), Logs.Append);
 
     public override async Task CheckHealthAsync(CancellationToken cancellationToken)
     {
-        if (State != ResourceState.Running || local is null)
+        if (State != ResourceState.Running || Local is null)
         {
             return;
         }
 
-        Health = local.Process is { HasExited: false } && await TcpAnswersAsync(local.AmqpPort, cancellationToken)
+        Health = Local.Process is { HasExited: false } && await TcpAnswersAsync(Local.AmqpPort, cancellationToken)
             ? ResourceHealth.Healthy
             : ResourceHealth.Unhealthy;
     }

@@ -12,7 +12,7 @@ namespace Finqware.AppHost.Infrastructure;
 /// (PostgreSQL refuses root), so the data directory must be reachable by that user: when the requested folder sits
 /// under a private directory (such as /root), the data lives under /var/tmp instead, keyed by the requested path.
 /// </summary>
-public sealed class LocalPostgres : IAsyncDisposable
+public sealed class LocalPostgres : ILocalServer, IAsyncDisposable
 {
     private readonly Action<string, bool> output;
     private ChildProcess? server;
@@ -38,6 +38,8 @@ public sealed class LocalPostgres : IAsyncDisposable
     public bool FastAndUnsafe { get; }
 
     public ChildProcess? Process => server;
+
+    public IReadOnlyList<(string Suffix, ChildProcess Process)> Processes => server is null ? [] : [("", server)];
 
     /// <summary>Server-level connection string (database <c>postgres</c>).</summary>
     public string ConnectionString => ConnectionStringFor("postgres");

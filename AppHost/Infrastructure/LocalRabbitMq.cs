@@ -12,7 +12,7 @@ namespace Finqware.AppHost.Infrastructure;
 /// data, logs, config and the management plugin. Debian's /usr/sbin wrappers switch user, so the scripts under
 /// /usr/lib/rabbitmq/bin are called directly.
 /// </summary>
-public sealed class LocalRabbitMq : IAsyncDisposable
+public sealed class LocalRabbitMq : ILocalServer, IAsyncDisposable
 {
     private const string RabbitBin = "/usr/lib/rabbitmq/bin";
     private readonly Action<string, bool> output;
@@ -46,6 +46,10 @@ public sealed class LocalRabbitMq : IAsyncDisposable
     public ChildProcess? Process => node;
 
     public ChildProcess? EpmdProcess => epmd;
+
+    /// <summary>The node, then its private epmd (started in the node's group, recorded on its own all the same).</summary>
+    public IReadOnlyList<(string Suffix, ChildProcess Process)> Processes =>
+        [.. new (string, ChildProcess?)[] { ("", node), ("-epmd", epmd) }.Where(p => p.Item2 is not null).Select(p => (p.Item1, p.Item2!))];
 
     public string ConnectionString => $"amqp://guest:guest@127.0.0.1:{AmqpPort}";
 

@@ -82,6 +82,31 @@ public static class Applications
             At = at,
         });
 
+    /// <summary>The offer step's outcome: the application is OFFERED with <paramref name="terms"/>, published and returned.</summary>
+    public static StepOutcome Offered(StepContext step, MarketplaceProduct product, object terms, DateTimeOffset at)
+    {
+        var offer = StepOutcome.ToJson(terms);
+        PublishUpdate(step, product, ApplicationStatus.Offered, at, offer);
+        return StepOutcome.Completed(new { ApplicationId = ApplicationId(product, step.SessionId), Status = ApplicationStatus.Offered, Offer = offer });
+    }
+
+    /// <summary>
+    /// The signing step's outcome: the offer the session's offer step made, accepted as <paramref name="contract"/> (made
+    /// from the offer and the contract's id), published as CONTRACT_SIGNED and returned; OFFER_MISSING when the session has
+    /// no <paramref name="offerName"/> offer.
+    /// </summary>
+    public static StepOutcome Signed(StepContext step, MarketplaceProduct product, string offerName, DateTimeOffset at, Func<JsonElement, string, object> contract)
+    {
+        if (Offer(step, product) is not { } offer)
+        {
+            return StepOutcome.Failed("OFFER_MISSING", $"The session has no {offerName} offer to sign.");
+        }
+
+        var signed = contract(offer, ContractId(product, step.SessionId));
+        PublishUpdate(step, product, ApplicationStatus.ContractSigned, at, offer, signed);
+        return StepOutcome.Completed(new { ApplicationId = ApplicationId(product, step.SessionId), Status = ApplicationStatus.ContractSigned, Contract = signed });
+    }
+
     /// <summary>A refusal that still tells the tenant which application it concerns (its result carries the id).</summary>
     public static StepOutcome Refused(StepContext step, MarketplaceProduct product, string code, string message, DateTimeOffset at, JsonElement? offer = null)
     {

@@ -15,6 +15,7 @@ using Npgsql;
 // Usage (Release, see bench/README.md): Finqware.Bench.dll [seconds per rate measurement] [round trips] [rounds]
 // Or: Finqware.Bench.dll --dashboard-soak MINUTES (the dashboard's memory under OTLP load, see DashboardSoak.cs)
 // Or: Finqware.Bench.dll --system-soak MINUTES [CLIENTS] (the AppHost's memory with the whole system under load, see SystemSoak.cs).
+// Or: Finqware.Bench.dll --footprint [LOAD MINUTES] [CLIENTS] [STATE DIRECTORY] (memory of every process and start time, see FootprintBench.cs).
 // Or: Finqware.Bench.dll --documents [READS] (reads of a session with documents against one without, see DocumentsBench.cs).
 // Or: Finqware.Bench.dll --skeleton [ROUND TRIPS] [ROUNDS] (the step round trip's hops with nothing else, see SkeletonBench.cs).
 var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
@@ -26,6 +27,9 @@ switch (args.FirstOrDefault())
         return;
     case "--system-soak":
         await SystemSoak.RunAsync(Arg(1, 10), Arg(2, 4), root);
+        return;
+    case "--footprint":
+        await FootprintBench.RunAsync(Arg(1, 2), Arg(2, 4), args.ElementAtOrDefault(3), root);
         return;
     case "--documents":
         await DocumentsBench.RunAsync(Arg(1, 300), root);

@@ -6,7 +6,6 @@ using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.Testing;
-using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Hosting;
@@ -95,14 +94,14 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
         await EventuallyAsync(ConnectorStart, () => SkillAsync(s => s?.GetProperty("instances").GetInt32() == 2));
         Assert.Single((await client.GetFromJsonAsync<JsonElement>("/skills")).GetProperty("skills").EnumerateArray(), s => s.GetProperty("skill_id").GetString() == Skill);
 
-        await using var bus = await TestBus.StartAsync(broker);
+        await using var bus = await MessageRecorder.StartAsync(broker, record => record.Record<StepProcessed>());
         var steps = Enumerable.Range(0, 40).Select(i => Step($"user{i}")).ToList();
         foreach (var step in steps)
         {
-            await bus.SendAsync(step);
+            await bus.SendAsync(SkillQueues.For(step.Skill), step);
         }
 
-        await EventuallyAsync(TimeSpan.FromSeconds(20), () => Task.FromResult(bus.Processed.Select(p => p.StepId).Distinct().Count() == steps.Count ? true : (bool?)null));
+        await EventuallyAsync(TimeSpan.FromSeconds(20), () => Task.FromResult(bus.Of<StepProcessed>().Select(p => p.StepId).Distinct().Count() == steps.Count ? true : (bool?)null));
         // Console output may lag the published outcomes a little under load.
         await EventuallyAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(first.ProcessedSteps().Count + second.ProcessedSteps().Count >= steps.Count ? true : (bool?)null));
         var byFirst = first.ProcessedSteps();
@@ -110,7 +109,7 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
         Assert.True(byFirst.Count > 0 && bySecond.Count > 0, $"both instances should work: {byFirst.Count} and {bySecond.Count}");
         Assert.Equal(steps.Count, byFirst.Count + bySecond.Count);
         Assert.Empty(byFirst.Intersect(bySecond));
-        Assert.All(bus.Processed, p => Assert.Equal(StepOutcomes.Completed, p.Outcome));
+        Assert.All(bus.Of<StepProcessed>(), p => Assert.Equal(StepOutcomes.Completed, p.Outcome));
     }
 
     [Fact]
@@ -118,17 +117,17 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
     {
         var connector = Start();
         await EventuallyAsync(ConnectorStart, () => SkillAsync(s => s?.GetProperty("status").GetString() == "AVAILABLE"));
-        await using var bus = await TestBus.StartAsync(broker);
+        await using var bus = await MessageRecorder.StartAsync(broker, record => record.Record<StepProcessed>());
         var step = Step("Ana");
 
-        await bus.SendAsync(step);
-        await EventuallyAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(bus.Processed.Count == 1 ? true : (bool?)null));
-        await bus.SendAsync(step);
-        await EventuallyAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(bus.Processed.Count == 2 ? true : (bool?)null));
+        await bus.SendAsync(SkillQueues.For(step.Skill), step);
+        await EventuallyAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(bus.Of<StepProcessed>().Count == 1 ? true : (bool?)null));
+        await bus.SendAsync(SkillQueues.For(step.Skill), step);
+        await EventuallyAsync(TimeSpan.FromSeconds(10), () => Task.FromResult(bus.Of<StepProcessed>().Count == 2 ? true : (bool?)null));
 
         Assert.Equal([step.StepId], connector.ProcessedSteps());
         Assert.Contains(connector.Output, l => l.Contains($"{step.StepId} was already processed", StringComparison.Ordinal));
-        Assert.All(bus.Processed, p => Assert.Equal("Hello, Ana!", p.Result!.Value.GetProperty("greeting").GetString()));
+        Assert.All(bus.Of<StepProcessed>(), p => Assert.Equal("Hello, Ana!", p.Result!.Value.GetProperty("greeting").GetString()));
     }
 
     [Fact]
@@ -136,7 +135,7 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
     {
         Start();
         await EventuallyAsync(ConnectorStart, () => SkillAsync(s => s?.GetProperty("status").GetString() == "AVAILABLE"));
-        await using var bus = await TestBus.StartAsync(broker);
+        await using var bus = await MessageRecorder.StartAsync(broker, record => record.Record<StepProcessed>());
         var bad = ManifestValidatorTests.Valid("bad_skill_sbx_#1.0", """{"type":"object","properties":{"n":{"type":"integer"}},"examples":[{"n":"x"}]}""");
 
         await bus.PublishAsync(new SkillAnnounced { InstanceId = "bad-instance", Manifest = bad, AnnouncedAt = DateTimeOffset.UtcNow });
@@ -226,47 +225,5 @@ public sealed class CatalogWithConnectorsTests(PostgresServerFixture postgres, R
         public void Kill() => ChildProcess.SignalGroup(process.ProcessGroup, Signals.SIGKILL);
 
         public async ValueTask DisposeAsync() => await process.DisposeAsync();
-    }
-
-    /// <summary>A bus on the test's virtual host: sends steps to the skill's queue and records their outcomes.</summary>
-    private sealed class TestBus : IAsyncDisposable
-    {
-        private readonly IBusControl bus;
-
-        private TestBus(IBusControl bus) => this.bus = bus;
-
-        public ConcurrentQueue<StepProcessed> Processed { get; } = new();
-
-        public static async Task<TestBus> StartAsync(string broker)
-        {
-            TestBus? self = null;
-            var address = BrokerAddress.Parse(broker);
-            var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-            {
-                rabbit.Host(address);
-                rabbit.ReceiveEndpoint($"test-outcomes-{Guid.NewGuid():N}", endpoint =>
-                {
-                    endpoint.AutoDelete = true;
-                    endpoint.Handler<StepProcessed>(context =>
-                    {
-                        self!.Processed.Enqueue(context.Message);
-                        return Task.CompletedTask;
-                    });
-                });
-            });
-            self = new TestBus(bus);
-            await bus.StartAsync();
-            return self;
-        }
-
-        public async Task SendAsync(ProcessStep step)
-        {
-            var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{SkillQueues.For(step.Skill)}"));
-            await endpoint.Send(step);
-        }
-
-        public Task PublishAsync<T>(T message) where T : class => bus.Publish(message);
-
-        public async ValueTask DisposeAsync() => await bus.StopAsync();
     }
 }

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.SessionService.Tests;
 using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;

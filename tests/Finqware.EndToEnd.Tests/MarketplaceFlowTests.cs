@@ -28,8 +28,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52];
     private static readonly byte[] Pdf = "%PDF-1.4\n% the back of a sandbox identity card\n"u8.ToArray();
 
-    private readonly ConcurrentQueue<object> events = new();
-    private IBusControl bus = null!;
+    private MessageRecorder events = null!;
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -38,23 +37,10 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var broker = ((AppHost.Hosting.RabbitMqResource)system.Host["messaging"]).ConnectionString!;
-        var address = BrokerAddress.Parse(broker);
-        bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(address);
-            rabbit.ReceiveEndpoint($"e2e-marketplace-{Guid.NewGuid():N}", endpoint =>
-            {
-                endpoint.AutoDelete = true;
-                endpoint.Durable = false;
-                endpoint.Handler<ApplicationUpdated>(context => Record(context.Message));
-                endpoint.Handler<VerificationCompleted>(context => Record(context.Message));
-                endpoint.Handler<StepProcessed>(context => Record(context.Message));
-            });
-        });
-        await bus.StartAsync(Cancel);
+        events = await MessageRecorder.StartAsync(broker, record => record.Record<ApplicationUpdated>().Record<VerificationCompleted>().Record<StepProcessed>());
     }
 
-    public async ValueTask DisposeAsync() => await bus.StopAsync(CancellationToken.None);
+    public async ValueTask DisposeAsync() => await events.DisposeAsync();
 
     [Fact]
     public async Task Both_skills_are_in_the_catalog_available_and_registered_for_the_sandbox_demo_tenant()
@@ -323,23 +309,17 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         return kyc.StepId;
     }
 
-    private Task Record(object message)
-    {
-        events.Enqueue(message);
-        return Task.CompletedTask;
-    }
-
     /// <summary>The ApplicationUpdated events of a session, oldest first, once at least <paramref name="count"/> arrived.</summary>
     private async Task<List<ApplicationUpdated>> UpdatesAsync(Guid sessionId, int count) =>
-        (await EventuallyAsync(() => events.OfType<ApplicationUpdated>().Where(u => u.SessionId == sessionId).ToList(), l => l.Count >= count))
+        (await EventuallyAsync(() => events.Of<ApplicationUpdated>().Where(u => u.SessionId == sessionId).ToList(), l => l.Count >= count))
         .OrderBy(u => u.At).ToList();
 
     private async Task<VerificationCompleted> VerificationAsync(Guid stepId) =>
-        (await EventuallyAsync(() => events.OfType<VerificationCompleted>().Where(v => v.StepId == stepId).ToList(), l => l.Count > 0))[0];
+        (await EventuallyAsync(() => events.Of<VerificationCompleted>().Where(v => v.StepId == stepId).ToList(), l => l.Count > 0))[0];
 
     /// <summary>The distinct outcomes a connector published for a step, in order.</summary>
     private async Task<List<string>> OutcomesAsync(Guid stepId, int count) =>
-        (await EventuallyAsync(() => events.OfType<StepProcessed>().Where(p => p.StepId == stepId).OrderBy(p => p.ProcessedAt).Select(p => p.Outcome).Distinct().ToList(), l => l.Count >= count));
+        (await EventuallyAsync(() => events.Of<StepProcessed>().Where(p => p.StepId == stepId).OrderBy(p => p.ProcessedAt).Select(p => p.Outcome).Distinct().ToList(), l => l.Count >= count));
 
     private async Task<T> EventuallyAsync<T>(Func<T> read, Func<T, bool> done)
     {

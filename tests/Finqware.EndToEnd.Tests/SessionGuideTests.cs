@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Finqware.SessionService.Tests;
 using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;

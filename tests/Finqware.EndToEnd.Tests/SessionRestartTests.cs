@@ -6,7 +6,6 @@ using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
-using Finqware.SessionService.Tests;
 using Finqware.SkillConnectors.Sdk;
 using Finqware.Testing;
 using MassTransit;

@@ -2,13 +2,9 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Finqware.Gateway.Tests;
 
@@ -20,17 +16,18 @@ namespace Finqware.Gateway.Tests;
 /// </summary>
 public sealed class ContractServer : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly TestWebServer server;
 
-    private ContractServer(WebApplication app, string address)
+    private ContractServer(TestWebServer server, ConcurrentQueue<(string PathAndQuery, string? Authorization)> requests)
     {
-        this.app = app;
-        Address = address;
+        this.server = server;
+        Requests = requests;
     }
 
-    public string Address { get; }
+    public string Address => server.Url;
 
-    public ConcurrentQueue<(string PathAndQuery, string? Authorization)> Requests { get; } = new();
+    /// <summary>Every request it was asked, with its Authorization header.</summary>
+    public ConcurrentQueue<(string PathAndQuery, string? Authorization)> Requests { get; }
 
     /// <summary>Tenant A's data: connection c-a1 (ACTIVE, accounts acc-a1 and acc-a2), c-a2 (REVOKED, acc-a3), payment, application.</summary>
     public static readonly JsonObject TenantA = Parse("""
@@ -112,14 +109,15 @@ public sealed class ContractServer : IAsyncDisposable
 
     public static async Task<ContractServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        ContractServer? self = null;
+        var requests = new ConcurrentQueue<(string, string?)>();
+        return new ContractServer(await TestWebServer.StartAsync(app => Map(app, requests)), requests);
+    }
+
+    private static void Map(WebApplication app, ConcurrentQueue<(string, string?)> requests)
+    {
         app.Use(async (context, next) =>
         {
-            self!.Requests.Enqueue((context.Request.Path + context.Request.QueryString, context.Request.Headers.Authorization.FirstOrDefault()));
+            requests.Enqueue((context.Request.Path + context.Request.QueryString, context.Request.Headers.Authorization.FirstOrDefault()));
             await next();
         });
 
@@ -166,14 +164,9 @@ public sealed class ContractServer : IAsyncDisposable
         app.MapGet("/payments/{id}", (HttpContext http, string id) => Lookup(http, "payments", "payment_id", id, "PAYMENT_NOT_FOUND"));
         app.MapGet("/applications/{id}", (HttpContext http, string id) => Lookup(http, "applications", "application_id", id, "APPLICATION_NOT_FOUND"));
         app.MapGet("/boom/{id}", () => Problem(500, "INTERNAL_ERROR", "An unexpected error occurred.", "Retry later."));
-
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        self = new ContractServer(app, address);
-        return self;
     }
 
-    public ValueTask DisposeAsync() => app.DisposeAsync();
+    public ValueTask DisposeAsync() => server.DisposeAsync();
 
     private static JsonObject? Tenant(HttpContext http) => http.Request.Headers.Authorization.ToString() switch
     {

@@ -24,9 +24,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
     private const string AnswersConnection = "test-answers";
     private string broker = null!;
     private string database = null!;
-    private IBusControl bus = null!;
-    private readonly ConcurrentQueue<object> answers = new();
-    private readonly ConcurrentQueue<StepProcessed> outcomes = new();
+    private MessageRecorder answers = null!;
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -34,26 +32,11 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
     {
         broker = await rabbit.CreateVirtualHostAsync("connections");
         database = await postgres.CreateDatabaseAsync("connector");
-        var address = BrokerAddress.Parse(broker);
-        bus = Bus.Factory.CreateUsingRabbitMq(r =>
-        {
-            r.Host(address, AnswersConnection);
-            r.ReceiveEndpoint($"test-answers-{Guid.NewGuid():N}", e =>
-            {
-                e.AutoDelete = true;
-                e.Handler<ConnectionDataSynced>(c => Record(c.Message));
-                e.Handler<ConnectionRefreshFailed>(c => Record(c.Message));
-                e.Handler<StepProcessed>(c =>
-                {
-                    outcomes.Enqueue(c.Message);
-                    return Task.CompletedTask;
-                });
-            });
-        });
-        await bus.StartAsync();
+        answers = await MessageRecorder.StartAsync(
+            broker, record => record.Record<ConnectionDataSynced>().Record<ConnectionRefreshFailed>().Record<StepProcessed>(), AnswersConnection);
     }
 
-    public async ValueTask DisposeAsync() => await bus.StopAsync();
+    public async ValueTask DisposeAsync() => await answers.DisposeAsync();
 
     [Fact]
     public async Task A_refresh_is_answered_with_the_handlers_data_once_per_request_and_a_revoke_makes_later_refreshes_fail()
@@ -64,8 +47,8 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 
         await SendAsync(refresh);
         await SendAsync(refresh);
-        await EventuallyAsync(() => answers.Count >= 2);
-        var synced = answers.OfType<ConnectionDataSynced>().ToList();
+        await EventuallyAsync(() => Answers.Count >= 2);
+        var synced = answers.Of<ConnectionDataSynced>().ToList();
         Assert.Equal(2, synced.Count);
         Assert.All(synced, s => Assert.Equal(("con_1", "iban-1"), (s.ConnectionId, s.Accounts[0].Iban)));
         Assert.Equal(1, bank.Refreshes);
@@ -77,8 +60,8 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         await EventuallyAsync(() => bank.Revokes == 1);
         await SendAsync(after);
 
-        await EventuallyAsync(() => answers.OfType<ConnectionRefreshFailed>().Any());
-        var failed = answers.OfType<ConnectionRefreshFailed>().Single();
+        await EventuallyAsync(() => answers.Of<ConnectionRefreshFailed>().Any());
+        var failed = answers.Of<ConnectionRefreshFailed>().Single();
         Assert.Equal((after.RequestId, "con_1", "CONSENT_REVOKED_AT_BANK"), (failed.RequestId, failed.ConnectionId, failed.Code));
         await Task.Delay(300);
         Assert.Equal(1, bank.Revokes);
@@ -120,7 +103,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         {
             // Answered by the run and again by the redelivered copy, from the stored answer: the same data twice, which
             // SessionService applies as once (ConnectionDataSyncedConsumer).
-            await EventuallyAsync(() => answers.OfType<ConnectionDataSynced>().Count(a => a.ConnectionId == "con_held") >= 2);
+            await EventuallyAsync(() => answers.Of<ConnectionDataSynced>().Count(a => a.ConnectionId == "con_held") >= 2);
         }
     }
 
@@ -132,8 +115,8 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 
         await SendAsync(refresh);
 
-        await EventuallyAsync(() => answers.OfType<ConnectionRefreshFailed>().Any());
-        Assert.Equal("REFRESH_NOT_SUPPORTED", answers.OfType<ConnectionRefreshFailed>().Single().Code);
+        await EventuallyAsync(() => answers.Of<ConnectionRefreshFailed>().Any());
+        Assert.Equal("REFRESH_NOT_SUPPORTED", answers.Of<ConnectionRefreshFailed>().Single().Code);
     }
 
     [Fact]
@@ -146,19 +129,16 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
             Data = JsonSerializer.SerializeToElement(new { }),
         };
         await SendAsync(step);
-        await EventuallyAsync(() => outcomes.Any(o => o.StepId == step.StepId));
+        await EventuallyAsync(() => answers.Of<StepProcessed>().Any(o => o.StepId == step.StepId));
 
         var unchanged = await connector.Services.GetRequiredService<IStepUpdates>().UpdateAsync(step.StepId, _ => Task.FromResult<StepOutcome?>(null), default);
 
         Assert.Equal(StepUpdateResult.Unchanged, unchanged);
-        await EventuallyAsync(() => outcomes.Any(o => o.StepId == step.StepId && o.Outcome == StepOutcomes.Completed));
+        await EventuallyAsync(() => answers.Of<StepProcessed>().Any(o => o.StepId == step.StepId && o.Outcome == StepOutcomes.Completed));
     }
 
-    private Task Record(object answer)
-    {
-        answers.Enqueue(answer);
-        return Task.CompletedTask;
-    }
+    /// <summary>What the connector answered refreshes and revokes with.</summary>
+    private List<object> Answers => [.. answers.Messages.Where(m => m is not StepProcessed)];
 
     private static RefreshConnection Refresh(string connectionId) => new()
     {
@@ -174,8 +154,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
             ProcessStep p => p.Skill,
             _ => throw new ArgumentException("unknown message"),
         };
-        var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{SkillQueues.For(skill)}"));
-        await endpoint.Send(message);
+        await answers.SendAsync(SkillQueues.For(skill), message);
     }
 
     private static async Task EventuallyAsync(Func<bool> condition, TimeSpan? within = null)

@@ -25,35 +25,13 @@ public sealed class ConnectorStopTests(PostgresServerFixture postgres, RabbitMqF
     public async Task A_connector_says_goodbye_when_it_stops()
     {
         var broker = await rabbit.CreateVirtualHostAsync("goodbye");
-        var heartbeats = new ConcurrentQueue<SkillHeartbeat>();
-        var address = BrokerAddress.Parse(broker);
-        var catalog = Bus.Factory.CreateUsingRabbitMq(r =>
-        {
-            r.Host(address);
-            r.ReceiveEndpoint($"test-heartbeats-{Guid.NewGuid():N}", e =>
-            {
-                e.AutoDelete = true;
-                e.Handler<SkillHeartbeat>(c =>
-                {
-                    heartbeats.Enqueue(c.Message);
-                    return Task.CompletedTask;
-                });
-            });
-        });
-        await catalog.StartAsync(Cancel);
-        try
-        {
-            var connector = await StartAnnouncedAsync(broker);
+        await using var catalog = await MessageRecorder.StartAsync(broker, record => record.Record<SkillHeartbeat>());
+        var connector = await StartAnnouncedAsync(broker);
 
-            await connector.StopAsync(Cancel);
+        await connector.StopAsync(Cancel);
 
-            await EventuallyAsync(() => heartbeats.Any(h => h.Stopping));
-            Assert.Equal([EchoSkill.Manifest.SkillId], heartbeats.Single(h => h.Stopping).SkillIds);
-        }
-        finally
-        {
-            await catalog.StopAsync(Cancel);
-        }
+        await EventuallyAsync(() => catalog.Of<SkillHeartbeat>().Any(h => h.Stopping));
+        Assert.Equal([EchoSkill.Manifest.SkillId], catalog.Of<SkillHeartbeat>().Single(h => h.Stopping).SkillIds);
     }
 
     [Fact]

@@ -21,13 +21,13 @@ public sealed class FollowUpTests(PostgresServerFixture postgres, RabbitMqFixtur
     private const string Skill = "test_decoupled_sbx_#1.0";
     private string broker = null!;
     private string database = null!;
-    private Recorder recorder = null!;
+    private MessageRecorder recorder = null!;
 
     public async ValueTask InitializeAsync()
     {
         broker = await rabbit.CreateVirtualHostAsync("followup");
         database = await postgres.CreateDatabaseAsync("connector");
-        recorder = await Recorder.StartAsync(broker);
+        recorder = await MessageRecorder.StartAsync(broker, record => record.Record<StepProcessed>().Record<VerificationCompleted>());
     }
 
     public async ValueTask DisposeAsync() => await recorder.DisposeAsync();
@@ -38,13 +38,13 @@ public sealed class FollowUpTests(PostgresServerFixture postgres, RabbitMqFixtur
         await using var connector = await StartConnectorAsync();
         var step = Step("approve");
 
-        await recorder.SendAsync(step);
+        await recorder.SendAsync(SkillQueues.For(step.Skill), step);
 
-        var outcomes = await recorder.OutcomesAsync(step.StepId, 2);
+        var outcomes = await OutcomesAsync(step.StepId, 2);
         Assert.Equal([StepOutcomes.ActionRequired, StepOutcomes.Completed], outcomes.Select(o => o.Outcome));
         Assert.Equal("decoupled", outcomes[0].Action!.Type);
         Assert.Equal(1, outcomes[1].Result!.Value.GetProperty("attempt").GetInt32());
-        await recorder.EventuallyAsync(() => recorder.Verifications.Any(v => v.StepId == step.StepId && v.Approved));
+        await EventuallyAsync(() => recorder.Of<VerificationCompleted>().Any(v => v.StepId == step.StepId && v.Approved));
     }
 
     [Fact]
@@ -53,14 +53,14 @@ public sealed class FollowUpTests(PostgresServerFixture postgres, RabbitMqFixtur
         var step = Step("approve-slowly");
         await using (var first = await StartConnectorAsync())
         {
-            await recorder.SendAsync(step);
-            Assert.Equal(StepOutcomes.ActionRequired, (await recorder.OutcomesAsync(step.StepId, 1))[0].Outcome);
+            await recorder.SendAsync(SkillQueues.For(step.Skill), step);
+            Assert.Equal(StepOutcomes.ActionRequired, (await OutcomesAsync(step.StepId, 1))[0].Outcome);
         }
 
-        Assert.Single(recorder.For(step.StepId));
+        Assert.Single(For(step.StepId));
         await using var second = await StartConnectorAsync();
 
-        var outcomes = await recorder.OutcomesAsync(step.StepId, 2);
+        var outcomes = await OutcomesAsync(step.StepId, 2);
         Assert.Equal(StepOutcomes.Completed, outcomes[1].Outcome);
     }
 
@@ -70,18 +70,18 @@ public sealed class FollowUpTests(PostgresServerFixture postgres, RabbitMqFixtur
         await using var connector = await StartConnectorAsync();
         var updates = connector.Services.GetRequiredService<IStepUpdates>();
         var step = Step("redirect");
-        await recorder.SendAsync(step);
-        Assert.Equal("redirect", (await recorder.OutcomesAsync(step.StepId, 1))[0].Action!.Type);
+        await recorder.SendAsync(SkillQueues.For(step.Skill), step);
+        Assert.Equal("redirect", (await OutcomesAsync(step.StepId, 1))[0].Action!.Type);
 
         var approved = await updates.UpdateAsync(step.StepId, s => Task.FromResult<StepOutcome?>(StepOutcome.Completed(new { Approved = s.DataString("mode") })), default);
         var again = await updates.UpdateAsync(step.StepId, _ => throw new InvalidOperationException("a finished step is not updated"), default);
         var unknown = await updates.UpdateAsync(Guid.NewGuid(), _ => throw new InvalidOperationException("an unknown step is not updated"), default);
 
         Assert.Equal((StepUpdateResult.Updated, StepUpdateResult.AlreadyFinished, StepUpdateResult.UnknownStep), (approved, again, unknown));
-        var outcomes = await recorder.OutcomesAsync(step.StepId, 2);
+        var outcomes = await OutcomesAsync(step.StepId, 2);
         Assert.Equal("redirect", outcomes[1].Result!.Value.GetProperty("approved").GetString());
         await Task.Delay(300);
-        Assert.Equal(2, recorder.For(step.StepId).Count);
+        Assert.Equal(2, For(step.StepId).Count);
     }
 
     private static readonly SkillManifest Manifest = new()
@@ -159,68 +159,21 @@ public sealed class FollowUpTests(PostgresServerFixture postgres, RabbitMqFixtur
         }
     }
 
-    /// <summary>Sends steps to the skill's queue and records the outcomes and verifications connectors publish.</summary>
-    private sealed class Recorder : IAsyncDisposable
+    private List<StepProcessed> For(Guid stepId) => recorder.Of<StepProcessed>().Where(p => p.StepId == stepId).ToList();
+
+    private async Task<List<StepProcessed>> OutcomesAsync(Guid stepId, int count)
     {
-        private readonly IBusControl bus;
+        await EventuallyAsync(() => For(stepId).Count >= count);
+        return For(stepId);
+    }
 
-        private Recorder(IBusControl bus) => this.bus = bus;
-
-        public ConcurrentQueue<StepProcessed> Processed { get; } = new();
-
-        public ConcurrentQueue<VerificationCompleted> Verifications { get; } = new();
-
-        public static async Task<Recorder> StartAsync(string broker)
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!condition())
         {
-            Recorder? self = null;
-            var address = BrokerAddress.Parse(broker);
-            var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-            {
-                rabbit.Host(address);
-                rabbit.ReceiveEndpoint($"test-outcomes-{Guid.NewGuid():N}", endpoint =>
-                {
-                    endpoint.AutoDelete = true;
-                    endpoint.Handler<StepProcessed>(context =>
-                    {
-                        self!.Processed.Enqueue(context.Message);
-                        return Task.CompletedTask;
-                    });
-                    endpoint.Handler<VerificationCompleted>(context =>
-                    {
-                        self!.Verifications.Enqueue(context.Message);
-                        return Task.CompletedTask;
-                    });
-                });
-            });
-            self = new Recorder(bus);
-            await bus.StartAsync();
-            return self;
+            Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 15 s.");
+            await Task.Delay(50);
         }
-
-        public List<StepProcessed> For(Guid stepId) => Processed.Where(p => p.StepId == stepId).ToList();
-
-        public async Task<List<StepProcessed>> OutcomesAsync(Guid stepId, int count)
-        {
-            await EventuallyAsync(() => For(stepId).Count >= count);
-            return For(stepId);
-        }
-
-        public async Task EventuallyAsync(Func<bool> condition)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(15);
-            while (!condition())
-            {
-                Assert.True(DateTime.UtcNow < deadline, "The condition did not hold within 15 s.");
-                await Task.Delay(50);
-            }
-        }
-
-        public async Task SendAsync(ProcessStep step)
-        {
-            var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{SkillQueues.For(step.Skill)}"));
-            await endpoint.Send(step);
-        }
-
-        public async ValueTask DisposeAsync() => await bus.StopAsync();
     }
 }

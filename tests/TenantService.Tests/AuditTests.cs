@@ -8,7 +8,7 @@ namespace Finqware.TenantService.Tests;
 /// <summary>The audit log: every credential, role and skill-list change, with who, what, when and from where; admins only; no secrets.</summary>
 public sealed class AuditTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
     public async ValueTask InitializeAsync()

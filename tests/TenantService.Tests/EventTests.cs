@@ -1,3 +1,4 @@
+using Finqware.Contracts.Tenants;
 using Finqware.Testing;
 
 namespace Finqware.TenantService.Tests;
@@ -5,7 +6,7 @@ namespace Finqware.TenantService.Tests;
 /// <summary>Tenant changes reach other services through the outbox: once per change, even across a crash.</summary>
 public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
 
     public async ValueTask InitializeAsync() => catalog = await FakeCatalog.StartAsync();
 
@@ -15,7 +16,7 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
     public async Task Each_change_publishes_one_tenant_upserted_with_a_growing_version()
     {
         var broker = await rabbit.CreateVirtualHostAsync("events");
-        await using var events = await EventRecorder.StartAsync(broker);
+        await using var events = await MessageRecorder.StartAsync(broker, record => record.Record<TenantUpserted>().Record<TenantRemoved>());
         await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, broker: broker);
         var (servicer, token) = await host.NewServicerAsync();
 
@@ -24,15 +25,15 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
         await host.PostJsonAsync($"/tenants/{clientId}/keys/rotate", new { key = "app_key" }, token);
         await host.SendAsync(HttpMethod.Delete, $"/tenants/{clientId}", token);
 
-        await Eventually(() => events.Upserted.Count(e => e.ClientId == clientId) >= 3 && events.Removed.Any(e => e.ClientId == clientId));
+        await Eventually(() => events.Of<TenantUpserted>().Count(e => e.ClientId == clientId) >= 3 && events.Of<TenantRemoved>().Any(e => e.ClientId == clientId));
         await Task.Delay(1500, TestContext.Current.CancellationToken);
-        var upserts = events.Upserted.Where(e => e.ClientId == clientId).OrderBy(e => e.Version).ToList();
+        var upserts = events.Of<TenantUpserted>().Where(e => e.ClientId == clientId).OrderBy(e => e.Version).ToList();
         Assert.Equal([1L, 2L, 3L], upserts.Select(e => e.Version));
         Assert.Equal(["xyz_sbx_#3.0"], upserts[1].Skills);
         Assert.Equal(3, upserts[2].Keys.Count);
         Assert.Single(upserts[2].WebhookKeys);
         Assert.Single(upserts[2].Keys, k => k.Kind == "app_key" && k.ValidUntil is not null);
-        Assert.Equal(4, Assert.Single(events.Removed, e => e.ClientId == clientId).Version);
+        Assert.Equal(4, Assert.Single(events.Of<TenantRemoved>(), e => e.ClientId == clientId).Version);
     }
 
     [Fact]
@@ -40,7 +41,7 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
     {
         var broker = await rabbit.CreateVirtualHostAsync("crash");
         var database = await postgres.CreateDatabaseAsync("crash");
-        await using var events = await EventRecorder.StartAsync(broker);
+        await using var events = await MessageRecorder.StartAsync(broker, record => record.Record<TenantUpserted>().Record<TenantRemoved>());
         string clientId;
 
         // The first process commits the tenant and its outbox row, and dies before its relay publishes anything.
@@ -51,15 +52,15 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
         }
 
         await Task.Delay(1000, TestContext.Current.CancellationToken);
-        Assert.DoesNotContain(events.Upserted, e => e.ClientId == clientId);
+        Assert.DoesNotContain(events.Of<TenantUpserted>(), e => e.ClientId == clientId);
 
         // Two instances come back at once: the row is published by exactly one of them.
         await using var first = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, database: database, broker: broker);
         await using var second = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, database: database, broker: broker);
 
-        await Eventually(() => events.Upserted.Any(e => e.ClientId == clientId));
+        await Eventually(() => events.Of<TenantUpserted>().Any(e => e.ClientId == clientId));
         await Task.Delay(2000, TestContext.Current.CancellationToken);
-        Assert.Single(events.Upserted, e => e.ClientId == clientId);
+        Assert.Single(events.Of<TenantUpserted>(), e => e.ClientId == clientId);
     }
 
     private static async Task Eventually(Func<bool> condition)

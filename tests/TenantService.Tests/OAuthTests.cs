@@ -11,7 +11,7 @@ namespace Finqware.TenantService.Tests;
 
 public sealed class OAuthTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
     public async ValueTask InitializeAsync()

@@ -41,7 +41,7 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
         ["POST /tenants/{client_id}/keys/revoke"] = ([Admin], async t => ($"/tenants/{await t.NewTenantAsync()}/keys/revoke", new { key = "app_key" })),
     };
 
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
     private Team team = null!;
 

@@ -3,11 +3,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Finqware.Testing;
-using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -47,7 +44,7 @@ public sealed class TenantServiceHost : IAsyncDisposable
     public static async Task<TenantServiceHost> StartAsync(
         PostgresServerFixture postgres,
         RabbitMqFixture rabbit,
-        FakeCatalog catalog,
+        TestWebServer catalog,
         Dictionary<string, string?>? settings = null,
         string? database = null,
         string? broker = null)
@@ -214,18 +211,8 @@ public sealed class TenantServiceHost : IAsyncDisposable
 }
 
 /// <summary>A real HTTP server on a loopback port that answers GET /skills/{id} like CatalogService does.</summary>
-public sealed class FakeCatalog : IAsyncDisposable
+public static class FakeCatalog
 {
-    private readonly WebApplication app;
-
-    private FakeCatalog(WebApplication app, string url)
-    {
-        this.app = app;
-        Url = url;
-    }
-
-    public string Url { get; }
-
     public static readonly Dictionary<string, string> Skills = new()
     {
         ["xyz_aisp_sbx_#1.0"] = "sandbox",
@@ -233,63 +220,8 @@ public sealed class FakeCatalog : IAsyncDisposable
         ["xyz_aisp_#1.0"] = "production",
     };
 
-    public static async Task<FakeCatalog> StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+    public static Task<TestWebServer> StartAsync() => TestWebServer.StartAsync(app =>
         app.MapGet("/skills/{id}", (string id) => Skills.TryGetValue(id, out var flavor)
             ? Results.Json(new Dictionary<string, string> { ["skill_id"] = id, ["flavor"] = flavor, ["type"] = "aisp", ["status"] = "AVAILABLE" })
-            : Results.Json(new Dictionary<string, string> { ["code"] = "SKILL_NOT_FOUND" }, statusCode: 404));
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new FakeCatalog(app, url);
-    }
-
-    public async ValueTask DisposeAsync() => await app.DisposeAsync();
-}
-
-/// <summary>A real bus on the test's virtual host that records the tenant events TenantService publishes.</summary>
-public sealed class EventRecorder : IAsyncDisposable
-{
-    private readonly IBusControl bus;
-
-    private EventRecorder(IBusControl bus) => this.bus = bus;
-
-    public ConcurrentQueue<Contracts.Tenants.TenantUpserted> Upserted { get; } = new();
-
-    public ConcurrentQueue<Contracts.Tenants.TenantRemoved> Removed { get; } = new();
-
-    /// <summary>Every message body exactly as it crossed the broker.</summary>
-    public ConcurrentQueue<string> Raw { get; } = new();
-
-    public static async Task<EventRecorder> StartAsync(string broker)
-    {
-        EventRecorder? recorder = null;
-        var address = BrokerAddress.Parse(broker);
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
-        {
-            rabbit.Host(address);
-            rabbit.ReceiveEndpoint("test-tenant-events", endpoint =>
-            {
-                endpoint.Handler<Contracts.Tenants.TenantUpserted>(context =>
-                {
-                    recorder!.Raw.Enqueue(System.Text.Encoding.UTF8.GetString(context.ReceiveContext.Body.GetBytes()));
-                    recorder.Upserted.Enqueue(context.Message);
-                    return Task.CompletedTask;
-                });
-                endpoint.Handler<Contracts.Tenants.TenantRemoved>(context =>
-                {
-                    recorder!.Removed.Enqueue(context.Message);
-                    return Task.CompletedTask;
-                });
-            });
-        });
-        recorder = new EventRecorder(bus);
-        await bus.StartAsync();
-        return recorder;
-    }
-
-    public async ValueTask DisposeAsync() => await bus.StopAsync();
+            : Results.Json(new Dictionary<string, string> { ["code"] = "SKILL_NOT_FOUND" }, statusCode: 404)));
 }

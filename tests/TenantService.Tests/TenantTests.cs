@@ -8,7 +8,7 @@ namespace Finqware.TenantService.Tests;
 
 public sealed class TenantTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
     public async ValueTask InitializeAsync()

@@ -13,7 +13,7 @@ namespace Finqware.TenantService.Tests;
 /// </summary>
 public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private FakeCatalog catalog = null!;
+    private TestWebServer catalog = null!;
 
     public async ValueTask InitializeAsync() => catalog = await FakeCatalog.StartAsync();
 
@@ -23,7 +23,7 @@ public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqF
     public async Task A_webhook_secret_cannot_be_recovered_from_the_database_or_the_broker()
     {
         var broker = await rabbit.CreateVirtualHostAsync("webhook-secret");
-        await using var events = await EventRecorder.StartAsync(broker);
+        await using var events = await MessageRecorder.StartAsync(broker, record => record.Record<TenantUpserted>());
         await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, broker: broker);
         var (servicer, token) = await host.NewServicerAsync();
         var tenant = await host.NewTenantAsync(servicer, token);
@@ -32,7 +32,7 @@ public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqF
         var second = (await host.PostJsonAsync($"/tenants/{clientId}/keys/rotate", new { key = "webhook_secret", grace_period_seconds = 3600 }, token))
             .GetProperty("value").GetString()!;
 
-        await Eventually(() => events.Upserted.Count(e => e.ClientId == clientId) >= 2);
+        await Eventually(() => events.Of<TenantUpserted>().Count(e => e.ClientId == clientId) >= 2);
         var stored = await host.DumpDatabaseAsync();
         var carried = string.Join('\n', events.Raw);
 
@@ -47,7 +47,7 @@ public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqF
 
         // What is there opens with SessionService's private key only, to the signing keys the tenant verifies with:
         // during the grace period both the new and the old one.
-        var latest = events.Upserted.Where(e => e.ClientId == clientId).MaxBy(e => e.Version)!;
+        var latest = events.Of<TenantUpserted>().Where(e => e.ClientId == clientId).MaxBy(e => e.Version)!;
         Assert.DoesNotContain(latest.Keys, k => k.Kind == "webhook_secret");
         using var sessions = SealedBox.ImportPrivateKey(SessionServicePrivateKey());
         using var stranger = SealedBox.ImportPrivateKey(SealedBox.NewKeyPair().PrivateKey);

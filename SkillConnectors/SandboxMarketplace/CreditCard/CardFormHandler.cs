@@ -17,14 +17,7 @@ public sealed class CardFormHandler(TimeProvider clock) : IStepHandler
             return Task.FromResult(Applications.Refused(step, product, code!, message!, now));
         }
 
-        var terms = StepOutcome.ToJson(offer.ToResult());
-        Applications.PublishUpdate(step, product, ApplicationStatus.Offered, now, terms);
-        return Task.FromResult(StepOutcome.Completed(new
-        {
-            ApplicationId = Applications.ApplicationId(product, step.SessionId),
-            Status = ApplicationStatus.Offered,
-            Offer = terms,
-        }));
+        return Task.FromResult(Applications.Offered(step, product, offer.ToResult(), now));
     }
 
     private static int Int(StepContext step, string name) =>

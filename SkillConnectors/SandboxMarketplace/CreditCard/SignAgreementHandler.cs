@@ -7,16 +7,9 @@ public sealed class SignAgreementHandler(TimeProvider clock) : IStepHandler
 {
     public Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken)
     {
-        var product = MarketplaceProduct.CreditCard;
         var now = clock.GetUtcNow();
-        if (Applications.Offer(step, product) is not { } offer)
-        {
-            return Task.FromResult(StepOutcome.Failed("OFFER_MISSING", "The session has no card offer to sign."));
-        }
-
-        var contractId = Applications.ContractId(product, step.SessionId);
         var expires = DateOnly.FromDateTime(now.UtcDateTime).AddYears(4);
-        var contract = new
+        return Task.FromResult(Applications.Signed(step, MarketplaceProduct.CreditCard, "card", now, (offer, contractId) => new
         {
             ContractId = contractId,
             SignedAt = now,
@@ -29,13 +22,6 @@ public sealed class SignAgreementHandler(TimeProvider clock) : IStepHandler
                 Expires = $"{expires.Year:0000}-{expires.Month:00}",
             },
             Document = $"https://sandbox.xyz-bank.example/agreements/{contractId}.pdf",
-        };
-        Applications.PublishUpdate(step, product, ApplicationStatus.ContractSigned, now, offer, contract);
-        return Task.FromResult(StepOutcome.Completed(new
-        {
-            ApplicationId = Applications.ApplicationId(product, step.SessionId),
-            Status = ApplicationStatus.ContractSigned,
-            Contract = contract,
         }));
     }
 }

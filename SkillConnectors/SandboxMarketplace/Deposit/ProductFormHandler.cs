@@ -19,13 +19,6 @@ public sealed class ProductFormHandler(TimeProvider clock) : IStepHandler
             return Task.FromResult(StepOutcome.Failed("PRODUCT_NOT_OFFERED", "No deposit is offered for this value, currency and period."));
         }
 
-        var terms = StepOutcome.ToJson(offer.ToResult());
-        Applications.PublishUpdate(step, product, ApplicationStatus.Offered, now, terms);
-        return Task.FromResult(StepOutcome.Completed(new
-        {
-            ApplicationId = Applications.ApplicationId(product, step.SessionId),
-            Status = ApplicationStatus.Offered,
-            Offer = terms,
-        }));
+        return Task.FromResult(Applications.Offered(step, product, offer.ToResult(), now));
     }
 }

@@ -7,15 +7,8 @@ public sealed class SignContractHandler(TimeProvider clock) : IStepHandler
 {
     public Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken)
     {
-        var product = MarketplaceProduct.Deposit;
         var now = clock.GetUtcNow();
-        if (Applications.Offer(step, product) is not { } offer)
-        {
-            return Task.FromResult(StepOutcome.Failed("OFFER_MISSING", "The session has no deposit offer to sign."));
-        }
-
-        var contractId = Applications.ContractId(product, step.SessionId);
-        var contract = new
+        return Task.FromResult(Applications.Signed(step, MarketplaceProduct.Deposit, "deposit", now, (offer, contractId) => new
         {
             ContractId = contractId,
             SignedAt = now,
@@ -23,13 +16,6 @@ public sealed class SignContractHandler(TimeProvider clock) : IStepHandler
             Terms = offer,
             PayoutIban = step.DataString("payout_iban"),
             Document = $"https://sandbox.xyz-bank.example/contracts/{contractId}.pdf",
-        };
-        Applications.PublishUpdate(step, product, ApplicationStatus.ContractSigned, now, offer, contract);
-        return Task.FromResult(StepOutcome.Completed(new
-        {
-            ApplicationId = Applications.ApplicationId(product, step.SessionId),
-            Status = ApplicationStatus.ContractSigned,
-            Contract = contract,
         }));
     }
 }

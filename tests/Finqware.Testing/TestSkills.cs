@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Finqware.Contracts.Skills;
 using Finqware.SkillConnectors.Sdk;
 
-namespace Finqware.SessionService.Tests;
+namespace Finqware.Testing;
 
 /// <summary>
 /// The seed's skills as a test connector serves them: a one-step AISP consent and the three-step deposit of the seed's
