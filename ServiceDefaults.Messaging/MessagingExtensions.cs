@@ -48,6 +48,8 @@ public static class MessagingExtensions
             {
                 // Named after the resource, so the dashboard can tell which service consumes which queue.
                 rabbit.Host(broker, connectionName);
+                // Every message says who published it, and the broker checks that it does (BrokerSender).
+                BrokerSender.Stamp(rabbit, broker.Username);
                 // A dependency away for now (the database restarting or failing over): the message is kept and tried
                 // again for about ten minutes. On its _error queue it would leave its step unfinished until someone
                 // moved it back. Other failures get a few quick retries inside this one, then the _error queue.

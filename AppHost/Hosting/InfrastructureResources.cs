@@ -28,6 +28,9 @@ public abstract class InfrastructureResource<TServer>(string name, string type, 
 
     protected abstract TServer CreateLocal(HostContext context);
 
+    /// <summary>What to set up on the local server once it runs (at every start, restarts included).</summary>
+    protected virtual Task AfterLocalStartAsync(TServer server, HostContext host, CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>Checks an external server at start (it must answer before the projects that reference it start).</summary>
     protected virtual Task CheckExternalAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -100,6 +103,8 @@ public abstract class InfrastructureResource<TServer>(string name, string type, 
         {
             host.Pids.Record(Name + suffix, process.ProcessGroup);
         }
+
+        await AfterLocalStartAsync(server, host, cancellationToken);
     }
 }
 
@@ -223,6 +228,28 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
 
     public string? ManagementUrl => Local?.ManagementUrl;
 
+    /// <summary>The connectors with a broker user of their own (<see cref="ProjectResource.WithBrokerUser"/>).</summary>
+    public List<ConnectorBrokerUser> ConnectorUsers { get; } = [];
+
+    /// <summary>
+    /// The connection string <paramref name="connector"/> is given: its own user on the local node; on an external broker
+    /// the operator's (the operator creates the connectors' users there, deploy/README.md).
+    /// </summary>
+    public string? ConnectionStringFor(ConnectorBrokerUser connector, string stateDirectory) => Local is null
+        ? ConnectionString
+        : connector.ConnectionString(Local.ConnectionString, LocalSecrets.GetOrCreate(stateDirectory, BrokerPasswordSecret(connector)));
+
+    /// <summary>The broker user a connector is known by: its own locally, the operator's on an external broker.</summary>
+    public string UserOf(ConnectorBrokerUser connector) =>
+        IsExternal ? BrokerUserOf(ExternalConnectionString!) : connector.Name;
+
+    private static string BrokerUserOf(string connectionString) =>
+        Uri.TryCreate(connectionString, UriKind.Absolute, out var uri) && uri.UserInfo.Split(':')[0] is { Length: > 0 } user
+            ? Uri.UnescapeDataString(user)
+            : "guest";
+
+    private static string BrokerPasswordSecret(ConnectorBrokerUser connector) => $"broker-{connector.Name}";
+
     public override IReadOnlyList<string> Endpoints => Local is null
         ? (IsExternal ? ["external broker"] : [])
         : [$"amqp://127.0.0.1:{Local.AmqpPort}", Local.ManagementUrl];
@@ -234,6 +261,20 @@ public sealed class RabbitMqResource(string name, string? externalConnectionStri
 
     protected override LocalRabbitMq CreateLocal(HostContext context) =>
         new(Path.Combine(context.Options.StateDirectory, Name), Ports.Free(), Ports.Free(), Logs.Append);
+
+    /// <summary>
+    /// The services' user (guest, loopback only) may move connectors' messages to _error queues; each connector gets a
+    /// user of its own (<see cref="ConnectorBrokerUser"/>).
+    /// </summary>
+    protected override async Task AfterLocalStartAsync(LocalRabbitMq node, HostContext host, CancellationToken cancellationToken)
+    {
+        using var management = ConnectorBrokerUser.Management(new Uri(node.ManagementUrl), "guest", "guest");
+        await ConnectorBrokerUser.AllowServiceToMoveMessagesAsync(management, "guest", "guest", cancellationToken);
+        foreach (var connector in ConnectorUsers)
+        {
+            await connector.CreateAsync(management, "/", LocalSecrets.GetOrCreate(host.Options.StateDirectory, BrokerPasswordSecret(connector)), cancellationToken);
+        }
+    }
 
     public override async Task CheckHealthAsync(CancellationToken cancellationToken)
     {

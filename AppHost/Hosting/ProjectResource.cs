@@ -12,6 +12,7 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
     private readonly Dictionary<string, string?> extraEnvironment = [];
+    private readonly List<Action<IDictionary<string, string?>>> environmentSources = [];
     private readonly List<ProjectResource> proxied = [];
     private readonly Dictionary<string, ProjectResource> urlsOf = [];
     private readonly Dictionary<string, Func<string, string>> generatedSecrets = [];
@@ -62,6 +63,40 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
     public ProjectResource WithHttpEndpoint(int port)
     {
         FixedPort = port;
+        return this;
+    }
+
+    /// <summary>
+    /// Connects this connector to <paramref name="messaging"/> as a broker user of its own, named after it, allowed its
+    /// skills' queues only (<see cref="ConnectorBrokerUser"/>); <see cref="WithConnectorRegistryOf"/> tells the catalog
+    /// which provider's skills it may announce.
+    /// </summary>
+    public ProjectResource WithBrokerUser(RabbitMqResource messaging, string provider, params string[] skills)
+    {
+        var user = new ConnectorBrokerUser(Name, provider, skills);
+        messaging.ConnectorUsers.Add(user);
+        WithReference(messaging);
+        generatedSecrets[ResourceEnvironment.ConnectionString(messaging.Name)] = stateDirectory => messaging.ConnectionStringFor(user, stateDirectory)!;
+        return this;
+    }
+
+    /// <summary>
+    /// The catalog's registry of connectors: <c>Catalog__Providers__{provider}__{n}</c> = the broker user of each
+    /// connector of <paramref name="messaging"/> that serves that provider.
+    /// </summary>
+    public ProjectResource WithConnectorRegistryOf(RabbitMqResource messaging)
+    {
+        environmentSources.Add(environment =>
+        {
+            foreach (var provider in messaging.ConnectorUsers.GroupBy(c => c.Provider))
+            {
+                var users = provider.Select(messaging.UserOf).Distinct().ToList();
+                for (var i = 0; i < users.Count; i++)
+                {
+                    environment[$"Catalog__Providers__{provider.Key}__{i}"] = users[i];
+                }
+            }
+        });
         return this;
     }
 
@@ -152,6 +187,11 @@ public sealed class ProjectResource(string name, string projectPath) : Resource(
         foreach (var (key, value) in extraEnvironment)
         {
             environment[key] = value;
+        }
+
+        foreach (var addTo in environmentSources)
+        {
+            addTo(environment);
         }
 
         foreach (var (key, generate) in generatedSecrets)

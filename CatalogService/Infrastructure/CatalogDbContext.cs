@@ -18,6 +18,7 @@ public sealed class CatalogDbContext(DbContextOptions<CatalogDbContext> options)
             entity.HasKey(s => s.SkillId);
             entity.Property(s => s.SkillId).HasMaxLength(128);
             entity.Property(s => s.Provider).HasMaxLength(64);
+            entity.Property(s => s.Connector).HasMaxLength(128);
             entity.Property(s => s.Type).HasMaxLength(32);
             entity.Property(s => s.Flavor).HasMaxLength(32);
             entity.Property(s => s.Version).HasMaxLength(32);

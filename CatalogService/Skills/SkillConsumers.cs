@@ -8,11 +8,12 @@ using Microsoft.EntityFrameworkCore;
 namespace Finqware.CatalogService.Skills;
 
 /// <summary>
-/// Takes a connector's announcement into the catalog: a valid manifest is upserted and passed on as
-/// <see cref="SkillRegistered"/>; an invalid one is logged and dead-lettered, and nothing else
-/// in the catalog changes.
+/// Takes a connector's announcement into the catalog: a valid manifest from the connector registered for its provider
+/// (<see cref="ConnectorRegistry"/>, by the broker's validated user) is upserted and passed on as
+/// <see cref="SkillRegistered"/>; an invalid one, or one from another connector, is logged and dead-lettered, and nothing
+/// else in the catalog changes.
 /// </summary>
-public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProvider clock, ILogger<SkillAnnouncedConsumer> logger)
+public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, ConnectorRegistry registry, TimeProvider clock, ILogger<SkillAnnouncedConsumer> logger)
     : IConsumer<SkillAnnounced>
 {
     /// <summary>Its queue; no inbox: an announcement is an upsert of the manifest, and passing it on again is harmless.</summary>
@@ -30,10 +31,17 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
             throw new InvalidManifestException(manifest.SkillId, problems);
         }
 
+        var connector = BrokerSender.Of(context);
+        var record = await db.Skills.FirstOrDefaultAsync(s => s.SkillId == manifest.SkillId, context.CancellationToken);
+        if (registry.Refusal(connector, manifest.Provider, record) is { } refusal)
+        {
+            LogRefused(logger, manifest.SkillId, manifest.Provider, context.Message.InstanceId, refusal);
+            throw new ConnectorNotAllowedException(manifest.SkillId, refusal);
+        }
+
         var now = clock.GetUtcNow();
         var steps = JsonSerializer.Serialize(manifest.Steps, Json);
-        var record = await db.Skills.FirstOrDefaultAsync(s => s.SkillId == manifest.SkillId, context.CancellationToken);
-        var changed = record is null || record.Steps != steps || record.Version != manifest.Version || record.DisplayName != manifest.DisplayName
+        var changed = record is null || record.Connector != connector || record.Steps != steps || record.Version != manifest.Version || record.DisplayName != manifest.DisplayName
             || record.Description != manifest.Description || record.Type != manifest.Type || record.Flavor != manifest.Flavor
             || record.Provider != manifest.Provider || !record.DataProducts.SequenceEqual(manifest.DataProducts);
         if (record is null)
@@ -42,6 +50,7 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
             {
                 SkillId = manifest.SkillId,
                 Provider = manifest.Provider,
+                Connector = connector,
                 DisplayName = manifest.DisplayName,
                 Description = manifest.Description,
                 Type = manifest.Type,
@@ -56,6 +65,7 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
         if (changed)
         {
             record.Provider = manifest.Provider;
+            record.Connector = connector;
             record.DisplayName = manifest.DisplayName;
             record.Description = manifest.Description;
             record.Type = manifest.Type;
@@ -69,7 +79,7 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
 
         // Every accepted announcement is passed on, changed or not: a replica that started empty (a new SessionService
         // database) catches up at the next announcement.
-        db.PublishOnCommit(new SkillRegistered { Manifest = manifest, RegisteredAt = now });
+        db.PublishOnCommit(new SkillRegistered { Manifest = manifest, Connector = connector!, RegisteredAt = now });
 
         await db.SaveChangesAsync(context.CancellationToken);
         await SkillHeartbeatConsumer.TouchAsync(db, [manifest.SkillId], context.Message.InstanceId, now, context.CancellationToken);
@@ -77,6 +87,9 @@ public sealed partial class SkillAnnouncedConsumer(CatalogDbContext db, TimeProv
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Rejected the manifest of {SkillId} announced by {InstanceId}: {Problems}. The message goes to the error queue; fix the connector's manifest.")]
     private static partial void LogRejected(ILogger logger, string skillId, string instanceId, string problems);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused the announcement of {SkillId} (provider {Provider}) by {InstanceId}: {Reason}. The message goes to the error queue.")]
+    private static partial void LogRefused(ILogger logger, string skillId, string provider, string instanceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered skill {SkillId} version {Version}")]
     private static partial void LogRegistered(ILogger logger, string skillId, string version);
@@ -91,14 +104,17 @@ public sealed class SkillHeartbeatConsumer(CatalogDbContext db, TimeProvider clo
     public async Task Consume(ConsumeContext<SkillHeartbeat> context)
     {
         var beat = context.Message;
+        var connector = BrokerSender.Of(context);
         if (beat.Stopping)
         {
-            await db.SkillInstances.Where(i => i.InstanceId == beat.InstanceId).ExecuteDeleteAsync(context.CancellationToken);
+            var own = db.Skills.Where(s => s.Connector == connector).Select(s => s.SkillId);
+            await db.SkillInstances.Where(i => i.InstanceId == beat.InstanceId && own.Contains(i.SkillId)).ExecuteDeleteAsync(context.CancellationToken);
             return;
         }
 
-        // Only skills the catalog accepted get instances: a rejected manifest's heartbeats change nothing.
-        var known = await db.Skills.Where(s => beat.SkillIds.Contains(s.SkillId)).Select(s => s.SkillId).ToListAsync(context.CancellationToken);
+        // Only skills the catalog accepted get instances, and only from the connector they belong to: a rejected
+        // manifest's heartbeats, or another connector's, change nothing.
+        var known = await db.Skills.Where(s => beat.SkillIds.Contains(s.SkillId) && s.Connector == connector).Select(s => s.SkillId).ToListAsync(context.CancellationToken);
         await TouchAsync(db, known, beat.InstanceId, clock.GetUtcNow(), context.CancellationToken);
     }
 

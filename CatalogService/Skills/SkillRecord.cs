@@ -7,6 +7,9 @@ public sealed class SkillRecord
 
     public required string Provider { get; set; }
 
+    /// <summary>The broker user of the connector the skill belongs to (<see cref="ConnectorRegistry"/>); null before it was recorded.</summary>
+    public string? Connector { get; set; }
+
     public required string DisplayName { get; set; }
 
     public required string Description { get; set; }
@@ -52,4 +55,7 @@ public sealed class CatalogOptions
 
     /// <summary>An instance seen within this window keeps its skill AVAILABLE.</summary>
     public TimeSpan LivenessWindow { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Each provider's connectors, by broker user (<see cref="ConnectorRegistry"/>). None registered: no announcement is accepted.</summary>
+    public Dictionary<string, List<string>> Providers { get; set; } = [];
 }

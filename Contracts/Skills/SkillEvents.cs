@@ -30,5 +30,11 @@ public sealed record SkillRegistered
 {
     public required SkillManifest Manifest { get; init; }
 
+    /// <summary>
+    /// The broker user of the connector the skill belongs to (the catalog checked it against its provider): the only
+    /// one whose outcomes and data events for the skill's steps and connections SessionService applies.
+    /// </summary>
+    public string? Connector { get; init; }
+
     public required DateTimeOffset RegisteredAt { get; init; }
 }

@@ -71,6 +71,29 @@ public sealed class ResourceModelTests
     }
 
     [Fact]
+    public void The_catalog_registers_each_providers_connectors_by_their_broker_user()
+    {
+        var builder = Declared();
+        var environment = Project(builder, "catalog").BuildEnvironment(builder.Options);
+        var messaging = builder.Resources.OfType<RabbitMqResource>().Single();
+
+        // On an external broker every connector is the operator's user; on the local node each has its own.
+        Assert.Equal("finq", environment["Catalog__Providers__xyz__0"]);
+        Assert.False(environment.ContainsKey("Catalog__Providers__xyz__1"));
+        Assert.Equal("finq", environment["Catalog__Providers__example__0"]);
+        Assert.Equal(["example-connector", "sandbox-bank", "sandbox-marketplace", "berlin-group"], messaging.ConnectorUsers.Select(u => u.Name));
+        Assert.Equal(["xyz_aisp_sbx_#1.0", "xyz_pisp_sbx_#1.0"], messaging.ConnectorUsers.Single(u => u.Name == "sandbox-bank").Skills);
+        var (configure, write, read) = messaging.ConnectorUsers.Single(u => u.Name == "sandbox-bank").Permissions;
+        Assert.Matches(read, "skill-xyz-aisp-sbx-1-0");
+        Assert.Matches(read, "skill-xyz-pisp-sbx-1-0_error");
+        Assert.DoesNotMatch(read, "skill-xyz-sbx-3-0");
+        Assert.DoesNotMatch(write, "Finqware.Contracts.Skills:SkillRegistered");
+        Assert.DoesNotMatch(write, "Finqware.Contracts.Tenants:TenantUpserted");
+        Assert.Matches(write, "Finqware.Contracts.Sessions:StepProcessed");
+        Assert.Equal(write, configure);
+    }
+
+    [Fact]
     public void The_berlin_group_connector_waits_for_the_bank_mock_it_reaches_as_http_bank_mock_and_the_gateway_routes_its_callback()
     {
         var builder = Declared();

@@ -33,6 +33,7 @@ public sealed class SettingsTests
         ["DOTNET_NOLOGO"] = "the SDK's banner, which a published app never prints",
         ["services__bank-mock__*"] = "the bank-mock (Prism) the AppHost runs for the Berlin Group connector; a cluster has real banks",
         ["BerlinGroup__Banks__mockbank__*"] = "the one local bank, the bank-mock; a cluster's banks are the Deployment's own BerlinGroup__Banks__* variables",
+        ["Catalog__Providers__mockbank__*"] = "the local bank's provider (the bank-mock's connector); a cluster registers its own banks' keys",
     };
 
     public static TheoryData<string> Overlays => new(Repository.Overlays);

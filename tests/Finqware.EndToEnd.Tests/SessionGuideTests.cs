@@ -27,7 +27,7 @@ public sealed class SessionGuideTests(SystemFixture system)
         // id of its own, substituted in the guide's blocks, so the sandbox's skill is not replaced for the other tests.
         blocks = blocks.Select(block => block.Replace(TestSkills.Deposit, GuideSkill, StringComparison.Ordinal)).ToList();
         await using var connector = await TestConnector.StartAsync(system, host => host
-            .AddSkill(TestSkills.DepositManifest with { SkillId = GuideSkill })
+            .AddSkill(TestSkills.DepositManifest with { SkillId = GuideSkill, Provider = "e2e" })
             .HandleStep<EchoStepHandler>("product_form").HandleStep<EchoStepHandler>("kyc").HandleStep<EchoStepHandler>("confirm"));
         await TestConnector.WaitUntilAvailableAsync(system.Gateway, GuideSkill);
         var received = new ConcurrentQueue<(string Signature, string Body)>();

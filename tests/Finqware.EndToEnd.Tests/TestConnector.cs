@@ -30,7 +30,8 @@ public sealed class TestConnector : IAsyncDisposable
         var builder = ConnectorHost.CreateBuilder(
         [
             $"--ConnectionStrings:connectordb={postgres.ConnectionStringFor(database)}",
-            $"--ConnectionStrings:messaging={((RabbitMqResource)system.Host["messaging"]).ConnectionString}",
+            // Its own broker user, as every connector has (SystemFixture.TestConnectorUser: provider e2e, its skills' queues).
+            $"--ConnectionStrings:messaging={system.TestConnectorBroker}",
             $"--services:sessions:http:0={((ProjectResource)system.Host["sessions"]).Url}",
             $"--Connector:InternalKey={LocalSecrets.GetOrCreate(system.Host.Options.StateDirectory, "internal-api-key")}",
             "--Connector:HeartbeatInterval=00:00:01",

@@ -169,6 +169,9 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         var user = new Uri(ConnectionString).UserInfo is { Length: > 0 } info ? Uri.UnescapeDataString(info) : "guest:guest";
         management = new HttpClient { BaseAddress = ManagementUri };
         management.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user)));
+        // As the AppHost sets it up: the services' user may move connectors' messages (their user_id) to _error queues.
+        var credentials = user.Split(':', 2);
+        await ConnectorBrokerUser.AllowServiceToMoveMessagesAsync(management, credentials[0], credentials[1], CancellationToken.None);
     }
 
     /// <summary>Creates a virtual host of its own (full rights for the fixture's user) and returns its amqp:// URI.</summary>
@@ -189,6 +192,18 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
 
         return $"{ConnectionString}/{Uri.EscapeDataString(name)}";
+    }
+
+    /// <summary>
+    /// Creates <paramref name="connector"/>'s broker user with its permissions on the virtual host of
+    /// <paramref name="vhostUri"/> (as the AppHost does), and returns the amqp:// URI that connects as it.
+    /// </summary>
+    public async Task<string> CreateConnectorUserAsync(string vhostUri, ConnectorBrokerUser connector)
+    {
+        var vhost = Uri.UnescapeDataString(new Uri(vhostUri).AbsolutePath.Trim('/'));
+        var password = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        await connector.CreateAsync(management!, vhost, password, CancellationToken.None);
+        return connector.ConnectionString(vhostUri, password);
     }
 
     /// <summary>Messages waiting in <paramref name="queue"/> of <paramref name="vhostUri"/> (0 when the queue does not exist).</summary>

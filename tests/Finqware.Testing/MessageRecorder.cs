@@ -65,6 +65,25 @@ public sealed class MessageRecorder : IAsyncDisposable
         return new MessageRecorder(bus, messages, raw);
     }
 
+    /// <summary>
+    /// A bus that only publishes (a connector's broker user may not declare a queue of its own): with
+    /// <paramref name="asConnector"/>, each message carries that broker user as its <c>user_id</c>, as a connector's do
+    /// (<see cref="BrokerSender"/>); without, none: a message no broker user vouches for.
+    /// </summary>
+    public static async Task<MessageRecorder> PublisherAsync(string broker, string? asConnector = null)
+    {
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(BrokerAddress.Parse(broker));
+            if (asConnector is not null)
+            {
+                BrokerSender.Stamp(rabbit, asConnector);
+            }
+        });
+        await bus.StartAsync();
+        return new MessageRecorder(bus, new ConcurrentQueue<object>(), new ConcurrentQueue<string>());
+    }
+
     public async Task SendAsync<T>(string queue, T message, CancellationToken cancellationToken = default) where T : class
     {
         var endpoint = await bus.GetSendEndpoint(new Uri($"queue:{queue}"));

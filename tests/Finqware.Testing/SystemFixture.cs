@@ -1,5 +1,6 @@
 using Finqware.AppHost;
 using Finqware.AppHost.Hosting;
+using Finqware.AppHost.Infrastructure;
 using Xunit;
 
 namespace Finqware.Testing;
@@ -40,6 +41,17 @@ public sealed class SystemFixture : IAsyncLifetime
         ["BerlinGroup__MaxPolls"] = "3",
         ["Connector__FollowUpPollInterval"] = "00:00:00.200",
     };
+
+    /// <summary>
+    /// The broker user of the connectors the end-to-end tests run in their own process (TestConnector): provider
+    /// <c>e2e</c>, these skills' queues only, registered in the catalog like every connector of the model.
+    /// </summary>
+    public static readonly ConnectorBrokerUser TestConnectorUser = new(
+        "e2e-test-connector", "e2e",
+        ["e2e_hold_sbx_#1.0", "e2e_stop_sbx_#1.0", "e2e_broker_sbx_#1.0", "e2e_dbdown_sbx_#1.0", "guide_sbx_#3.0"]);
+
+    /// <summary>The amqp:// URI a test connector connects with (<see cref="TestConnectorUser"/>).</summary>
+    public string TestConnectorBroker => ((RabbitMqResource)Host["messaging"]).ConnectionStringFor(TestConnectorUser, Host.Options.StateDirectory)!;
 
     /// <summary>How long the sandbox marketplace's offline identity verification takes in the test system.</summary>
     public static TimeSpan VerificationDelay { get; } = TimeSpan.FromMilliseconds(500);
@@ -82,6 +94,7 @@ public sealed class SystemFixture : IAsyncLifetime
             ExternalMessaging = another ? null : NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
         var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        builder.Resources.OfType<RabbitMqResource>().Single().ConnectorUsers.Add(TestConnectorUser);
         // Offline identity verification takes seconds in the sandbox; the tests need not wait that long.
         builder.Resources.OfType<ProjectResource>().Single(p => p.Name == AppModel.SandboxMarketplace)
             .WithEnvironment("SandboxMarketplace__VerificationDelay", VerificationDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture));

@@ -55,6 +55,11 @@ namespace Finqware.CatalogService.Infrastructure.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("skill_id");
 
+                    b.Property<string>("Connector")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("connector");
+
                     b.PrimitiveCollection<List<string>>("DataProducts")
                         .IsRequired()
                         .HasColumnType("text[]")
