@@ -10,7 +10,7 @@ public static class CatalogServiceExtensions
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<CatalogDbContext>("catalogdb");
-        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section);
+        builder.Services.AddOptions<CatalogOptions>().BindConfiguration(CatalogOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ConnectorRegistry>();
         // Every consumer of this assembly; each one's Definition names its queue.
         builder.AddMessaging("catalog", bus => bus.AddConsumers(typeof(CatalogServiceExtensions).Assembly));

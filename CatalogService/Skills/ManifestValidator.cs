@@ -14,7 +14,7 @@ public sealed class InvalidManifestException(string skillId, IReadOnlyList<strin
 }
 
 /// <summary>
-/// Checks a manifest before it enters the catalog: the fields of DESIGN §3.1, and for every step a data_schema that
+/// Checks a manifest before it enters the catalog: the fields of docs/connectors.md ("The manifest"), and for every step a data_schema that
 /// is a valid JSON Schema whose <c>examples</c> start with an input the schema accepts (the catalog, the docs and
 /// sandbox sessions prefill steps from it).
 /// </summary>

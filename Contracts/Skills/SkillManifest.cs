@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Finqware.Contracts.Skills;
 
 /// <summary>
-/// What a connector declares about one skill: the catalog shape of DESIGN §3.1 plus the queue its steps arrive on.
+/// What a connector declares about one skill: the catalog shape (docs/connectors.md, "The manifest") plus the queue its steps arrive on.
 /// </summary>
 public sealed record SkillManifest
 {

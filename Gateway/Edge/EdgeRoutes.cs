@@ -7,7 +7,7 @@ namespace Finqware.Gateway.Edge;
 /// </summary>
 public static class EdgeRoutes
 {
-    /// <summary>The prefixes of the public API (DESIGN §3): every answer on them carries the rate-limit headers.</summary>
+    /// <summary>The prefixes of the public API (docs/architecture.md, "Routes"): every answer on them carries the rate-limit headers.</summary>
     private static readonly string[] Limited =
         ["/skills", "/servicers", "/tenants", "/auth", "/oauth", "/sessions", "/steps", "/connections", "/accounts", "/transactions",
          "/payments", "/applications", "/graphql"];

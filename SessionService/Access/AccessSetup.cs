@@ -13,7 +13,7 @@ public static class AccessSetup
 {
     public static IHostApplicationBuilder AddSessionAccess(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section).ValidateOnStart();
+        builder.Services.AddOptions<TenantTokenOptions>().BindConfiguration(TenantTokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TenantTokenValidator>();
         builder.Services.AddHttpClient(nameof(TenantTokenValidator));
         builder.Services.AddScoped<TenantAccess>();

@@ -4,13 +4,14 @@ using System.Globalization;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Transactions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Accounts;
 
-/// <summary>Accounts, balances and transactions of the tenant's active connections, and the Plaid-style transactions sync.</summary>
+/// <summary>Accounts, balances and transactions of the tenant's active connections (the transactions sync is <c>TransactionsApi</c>).</summary>
 public static class AccountsApi
 {
     public const int DefaultLimit = 100;
@@ -38,15 +39,6 @@ public static class AccountsApi
             .WithDescription("Newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).")
             .Problems(StatusCodes.Status400BadRequest, "INVALID_CURSOR")
             .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed, "INVALID_DATE_RANGE");
-        app.MapGroup("/transactions").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData)
-            .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
-            .WithSummary("Sync a connection's transactions")
-            .WithDescription("What changed since a cursor: added, modified (a pending one that booked, matched by id), removed; then "
-                + "next_cursor and has_more. Start without a cursor.")
-            .Problems(StatusCodes.Status400BadRequest, "INVALID_CURSOR")
-            .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
-            .Problems(StatusCodes.Status404NotFound, "CONNECTION_NOT_FOUND")
-            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         return app;
     }
 
@@ -161,69 +153,6 @@ public static class AccountsApi
         var page = rows.Take(take).ToList();
         var next = hasMore ? Cursors.ForList(account.Id, page[^1].BookingDate, page[^1].Id) : null;
         return TypedResults.Ok(new TransactionPage([.. page.Select(t => t.ToView())], next, hasMore));
-    }
-
-    public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
-        SyncRequest request, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(request.ConnectionId))
-        {
-            return DataErrors.Invalid("connection_id", "is required.");
-        }
-
-        if (request.Count is < 1 or > MaxLimit)
-        {
-            return DataErrors.Invalid("count", $"must be from 1 to {MaxLimit}.");
-        }
-
-        if (await ConnectionsApi.FindAsync(db, caller.ClientId, request.ConnectionId, cancellationToken) is not { } connection)
-        {
-            return DataErrors.ConnectionNotFound();
-        }
-
-        if (DataErrors.Unreadable(connection, clock.GetUtcNow()) is { } refused)
-        {
-            return refused;
-        }
-
-        long since = 0;
-        if (!string.IsNullOrEmpty(request.Cursor) && (!Cursors.TryReadSync(request.Cursor, connection.Id, out since) || since > connection.ChangeSeq))
-        {
-            return DataErrors.InvalidCursor();
-        }
-
-        // Every change took the next number of the connection's counter, under the connection's lock and in the
-        // transaction that made it: a reader sees all of one sync's changes or none, and never a gap filled later.
-        var count = request.Count ?? DefaultLimit;
-        var rows = await db.Transactions.AsNoTracking()
-            .Where(t => t.ConnectionKey == connection.Id && t.Seq > since)
-            .OrderBy(t => t.Seq).Take(count + 1).ToListAsync(cancellationToken);
-        var hasMore = rows.Count > count;
-        var page = rows.Take(count).ToList();
-        List<TransactionView> added = [], modified = [];
-        List<RemovedTransaction> removed = [];
-        foreach (var row in page)
-        {
-            if (row.AddedSeq > since)
-            {
-                // New to this client: its latest state is an addition (or nothing, when it is already gone again).
-                if (!row.Removed)
-                {
-                    added.Add(row.ToView());
-                }
-            }
-            else if (row.Removed)
-            {
-                removed.Add(new RemovedTransaction(row.TransactionId, row.AccountId));
-            }
-            else
-            {
-                modified.Add(row.ToView());
-            }
-        }
-
-        var next = Cursors.ForSync(connection.Id, page.Count > 0 ? page[^1].Seq : since);
-        return TypedResults.Ok(new SyncResponse(added, modified, removed, next, hasMore));
     }
 
     /// <summary>The tenant's account and its connection when the connection may be read; else the refusal.</summary>

@@ -35,24 +35,3 @@ public sealed class ProductApplication
     /// <summary>The <c>At</c> of the update applied last: an older one arriving late is ignored.</summary>
     public DateTimeOffset LastEventAt { get; set; }
 }
-
-/// <summary>An offline verification (KYC) decision of a session (from <c>VerificationCompleted</c>); the first decision stands.</summary>
-public sealed class Verification
-{
-    public required Guid SessionId { get; init; }
-
-    public required string ClientId { get; init; }
-
-    public required Guid StepId { get; init; }
-
-    public required bool Approved { get; init; }
-
-    public string? Reason { get; init; }
-
-    public required DateTimeOffset DecidedAt { get; init; }
-}
-
-public static class ApplicationStatus
-{
-    public const string VerificationPending = "VERIFICATION_PENDING";
-}

@@ -1,7 +1,7 @@
 namespace Finqware.SessionService.Connections;
 
 /// <summary>
-/// A consent a completed AISP session produced (DESIGN §3.4), kept from the connector's <c>ConnectionDataSynced</c>.
+/// A consent a completed AISP session produced (docs/data-api.md, "Connections"), kept from the connector's <c>ConnectionDataSynced</c>.
 /// <see cref="ConnectionId"/> is the connector's id and is unique per tenant; <see cref="Id"/> is ours.
 /// </summary>
 public sealed class Connection
@@ -45,13 +45,4 @@ public sealed class Connection
     /// <summary>EXPIRED as soon as <see cref="ValidUntil"/> has passed, even before the sweep stored it.</summary>
     public string EffectiveStatus(DateTimeOffset now) =>
         Status == ConnectionStatus.Active && ValidUntil <= now ? ConnectionStatus.Expired : Status;
-}
-
-public static class ConnectionStatus
-{
-    public const string Active = "ACTIVE";
-    public const string Expired = "EXPIRED";
-    public const string Revoked = "REVOKED";
-
-    public static readonly IReadOnlyList<string> All = [Active, Expired, Revoked];
 }

@@ -5,17 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace Finqware.SessionService.Connections;
 
-public sealed class ConnectionOptions
-{
-    public const string Section = "Connections";
-
-    /// <summary>How often the sweep looks for connections to expire or to warn about.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
-
-    /// <summary>CONNECTION_EXPIRING is sent this long before valid_until.</summary>
-    public TimeSpan ExpiringNotice { get; set; } = TimeSpan.FromDays(7);
-}
-
 /// <summary>
 /// Stores EXPIRED on active connections past their <c>valid_until</c> (reads already refuse them from that moment) and
 /// queues one CONNECTION_EXPIRING webhook per validity, <see cref="ConnectionOptions.ExpiringNotice"/> before it ends.

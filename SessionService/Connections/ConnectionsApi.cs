@@ -10,7 +10,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Connections;
 
-/// <summary>The tenant server's view of its users' consents (DESIGN §3.4): list, read, revoke, refresh.</summary>
+/// <summary>The tenant server's view of its users' consents (docs/data-api.md): list, read, revoke, refresh.</summary>
 public static partial class ConnectionsApi
 {
     public const string RefreshRequested = "REFRESH_REQUESTED";

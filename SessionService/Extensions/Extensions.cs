@@ -10,7 +10,7 @@ using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
 using Finqware.SessionService.Telemetry;
-using Finqware.SessionService.Tenants;
+using Finqware.SessionService.Transactions;
 using Finqware.SessionService.Uploads;
 using Finqware.SessionService.Webhooks;
 using MassTransit;
@@ -34,17 +34,16 @@ public static class SessionServiceExtensions
             .ValidateDataAnnotations()
             .Validate(NonceOptions.HasUsableKey, "Nonces:RootKey (environment Nonces__RootKey) must be base64 of 32 or more random bytes, e.g. `openssl rand -base64 32`.")
             .ValidateOnStart();
-        builder.Services.AddOptions<SkillOptions>().BindConfiguration(SkillOptions.Section);
-        builder.Services.AddOptions<UploadOptions>().BindConfiguration(UploadOptions.Section);
-        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
+        builder.Services.AddValidatedOptions<SkillOptions>(SkillOptions.Section);
+        builder.Services.AddValidatedOptions<UploadOptions>(UploadOptions.Section);
+        builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
         builder.Services.AddOptions<WebhookSealingOptions>().BindConfiguration(WebhookSealingOptions.Section).ValidateDataAnnotations()
             .Validate(o => WebhookSealingOptions.IsValidKey(o.PrivateKey), "WebhookSealing:PrivateKey is not a P-256 private key (base64 PKCS#8).").ValidateOnStart();
         builder.Services.AddSingleton<WebhookSigner>();
-        builder.Services.AddOptions<SessionExpiryOptions>().BindConfiguration(SessionExpiryOptions.Section);
-        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
-        builder.Services.AddOptions<ConnectionOptions>().BindConfiguration(ConnectionOptions.Section);
-
-        builder.Services.AddOptions<ReplicaCacheOptions>().BindConfiguration(ReplicaCacheOptions.Section);
+        builder.Services.AddValidatedOptions<SessionExpiryOptions>(SessionExpiryOptions.Section);
+        builder.Services.AddValidatedOptions<InternalApiOptions>(InternalApiOptions.Section);
+        builder.Services.AddValidatedOptions<ConnectionOptions>(ConnectionOptions.Section);
+        builder.Services.AddValidatedOptions<ReplicaCacheOptions>(ReplicaCacheOptions.Section);
         builder.Services.AddSingleton<ReplicaCache>();
         builder.Services.AddSingleton<NonceMacaroons>();
         builder.Services.AddSingleton<StepDataValidator>();
@@ -66,6 +65,10 @@ public static class SessionServiceExtensions
         return builder;
     }
 
+    /// <summary>Binds <typeparamref name="T"/> to <paramref name="section"/> and checks its data annotations at start: a bad setting stops the service with its key in the message.</summary>
+    private static void AddValidatedOptions<T>(this IServiceCollection services, string section) where T : class =>
+        services.AddOptions<T>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+
     public static IEndpointRouteBuilder MapSessionServiceApi(this IEndpointRouteBuilder app)
     {
         app.MapSessionsApi();
@@ -73,6 +76,7 @@ public static class SessionServiceExtensions
         app.MapInternalApi();
         app.MapConnectionsApi();
         app.MapAccountsApi();
+        app.MapTransactionsApi();
         app.MapPaymentsApi();
         app.MapApplicationsApi();
         return app;

@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore.ChangeTracking;
 
 namespace Finqware.SessionService.Infrastructure;
 
-/// <summary>The tables of the data APIs (DESIGN §3.4): connections, accounts, transactions, payments, applications.</summary>
+/// <summary>The tables of the data APIs (docs/data-api.md): connections, accounts, transactions, payments, applications.</summary>
 internal static class DataModel
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Finqware.ServiceDefaults.Problems;
-using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -10,17 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Finqware.SessionService.Internal;
-
-public sealed class InternalApiOptions
-{
-    public const string Section = "InternalApi";
-
-    /// <summary>
-    /// Shared with the connectors (their <c>Connector:InternalKey</c>). When unset, only loopback callers are served
-    /// (a single-machine development setup); production sets it.
-    /// </summary>
-    public string? Key { get; set; }
-}
 
 /// <summary>
 /// Service-to-service endpoints under <c>/internal</c>. The gateway routes no <c>/internal</c> path, so tenants never

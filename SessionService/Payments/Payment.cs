@@ -67,11 +67,3 @@ public sealed class Payment
         return (true, changed);
     }
 }
-
-public sealed record PaymentStatusEntry(string Status, string? Reason, DateTimeOffset At);
-
-/// <summary>Berlin Group NextGenPSD2 transaction statuses that end a payment.</summary>
-public static class PaymentStatus
-{
-    public static bool IsTerminal(string status) => status is "ACSC" or "RJCT" or "CANC";
-}

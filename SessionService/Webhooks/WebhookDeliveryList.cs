@@ -2,10 +2,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Webhooks;
 
-public sealed record WebhookDeliveryView(
-    Guid EventId, string Type, Guid? SessionId, string Url, string Status, int Attempts, int? LastStatusCode, string? LastError,
-    DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt);
-
 public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Deliveries)
 {
     public static async Task<WebhookDeliveryList> LoadAsync(IQueryable<WebhookDelivery> query, int limit, CancellationToken cancellationToken)

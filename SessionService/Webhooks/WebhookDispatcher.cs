@@ -7,23 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace Finqware.SessionService.Webhooks;
 
-public sealed class WebhookOptions
-{
-    public const string Section = "Webhooks";
-
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>The first retry waits this long; each next one twice as long, up to <see cref="MaxBackoff"/>.</summary>
-    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(10);
-
-    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
-
-    /// <summary>Attempts before a delivery is given up (FAILED).</summary>
-    public int MaxAttempts { get; set; } = 10;
-
-    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
-}
-
 /// <summary>
 /// Delivers webhook events from the <c>webhook_deliveries</c> table: due rows are claimed with
 /// <c>FOR UPDATE SKIP LOCKED</c> (safe with several instances), posted signed, and either marked delivered or given

@@ -4,12 +4,8 @@ using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
-using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Webhooks;
-
-/// <summary>The body of every webhook: what happened, to which session and step. Results are read with the API token.</summary>
-public sealed record WebhookEvent(Guid EventId, string Type, DateTimeOffset CreatedAt, string ClientId, Guid SessionId, string SessionStatus, Guid? StepId, string? Step, string? StepStatus);
 
 /// <summary>Records webhook events in the caller's unit of work, so they are committed with the change they report.</summary>
 public sealed class WebhookOutbox(SessionDbContext db, TenantAccess tenants, TimeProvider clock)

@@ -53,7 +53,7 @@ public sealed class ConnectorHost
         Builder.AddServiceDefaults();
         Builder.Services.AddSingleton(registry);
         Builder.Services.TryAddSingleton(TimeProvider.System);
-        Builder.Services.AddOptions<ConnectorOptions>().BindConfiguration(ConnectorOptions.Section);
+        Builder.Services.AddOptions<ConnectorOptions>().BindConfiguration(ConnectorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         Builder.Services.AddHttpClient<IAttachmentReader, HttpAttachmentReader>(http => http.BaseAddress = new Uri("http://sessions"));
 
         // The connector's own database, where it remembers the steps it ran (the AppHost sets ConnectionStrings__connectordb).

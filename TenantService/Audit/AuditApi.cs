@@ -55,17 +55,3 @@ public static class AuditApi
         return TypedResults.Ok(new AuditEventPage([.. rows.Take(take).Select(AuditEventView.From)], rows.Count > take ? rows[take - 1].Seq : null));
     }
 }
-
-/// <summary>A page of the log; <see cref="NextBefore"/> is the <c>before</c> of the next page, absent on the last.</summary>
-public sealed record AuditEventPage(IReadOnlyList<AuditEventView> Events, long? NextBefore);
-
-public sealed record AuditActor(Guid UserId, string Email);
-
-public sealed record AuditTarget(string Type, string Id);
-
-public sealed record AuditEventView(Guid EventId, DateTimeOffset OccurredAt, string Action, AuditActor Actor, AuditTarget Target, JsonElement? Details, string? IpAddress, string? UserAgent)
-{
-    public static AuditEventView From(AuditEvent e) => new(
-        e.Id, e.OccurredAt, e.Action, new AuditActor(e.ActorUserId, e.ActorEmail), new AuditTarget(e.TargetType, e.TargetId),
-        e.Details?.RootElement.Clone(), e.IpAddress, e.UserAgent);
-}

@@ -20,8 +20,8 @@ public static class TenantServiceExtensions
         builder.AddIdempotency();
 
         builder.Services.AddOptions<TokenIssuingOptions>().BindConfiguration(TokenIssuingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section);
-        builder.Services.AddOptions<KeyRotationOptions>().BindConfiguration(KeyRotationOptions.Section);
+        builder.Services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<KeyRotationOptions>().BindConfiguration(KeyRotationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<WebhookSealingOptions>().BindConfiguration(WebhookSealingOptions.Section).ValidateDataAnnotations()
             .Validate(o => WebhookKeySealer.IsValidKey(o.PublicKey), "WebhookSealing:PublicKey is not a P-256 public key (base64 SubjectPublicKeyInfo).").ValidateOnStart();
         builder.Services.AddSingleton<WebhookKeySealer>();

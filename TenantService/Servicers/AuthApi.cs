@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Audit;
@@ -10,16 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Finqware.TenantService.Servicers;
-
-public sealed class LoginOptions
-{
-    public const string Section = "Login";
-
-    /// <summary>Consecutive wrong passwords that lock an account.</summary>
-    public int MaxFailedAttempts { get; set; } = 5;
-
-    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
-}
 
 /// <summary>Portal login for servicer users, and the servicer's user list.</summary>
 public static partial class AuthApi
@@ -282,20 +271,4 @@ public static partial class AuthApi
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Servicer user {UserId} locked after repeated failed logins")]
     private static partial void LogLockedOut(ILogger logger, Guid userId);
-}
-
-public sealed record LoginRequest([property: Required, MaxLength(254)] string? Email, [property: Required, MaxLength(256)] string? Password);
-
-public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);
-
-public sealed record AddUserRequest(
-    [property: Required, MaxLength(254)] string? Email,
-    [property: Required, MinLength(ServicersApi.MinPasswordLength), MaxLength(256)] string? Password,
-    [property: Required, AllowedValues(ServicerRoles.Admin, ServicerRoles.Developer, ServicerRoles.Viewer)] string? Role);
-
-public sealed record ChangeRoleRequest([property: Required, AllowedValues(ServicerRoles.Admin, ServicerRoles.Developer, ServicerRoles.Viewer)] string? Role);
-
-public sealed record UserResponse(Guid UserId, string Email, string Role, DateTimeOffset CreatedAt)
-{
-    public static UserResponse From(ServicerUser user) => new(user.Id, user.Email, user.Role, user.CreatedAt);
 }

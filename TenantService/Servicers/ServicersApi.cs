@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Net.Mail;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Audit;
@@ -112,11 +111,3 @@ public static class ServicersApi
         return errors;
     }
 }
-
-public sealed record SignUpRequest(
-    [property: Required, MaxLength(200)] string? Name,
-    [property: Required, AllowedValues("bank", "insurer", "fintech")] string? Kind,
-    [property: Required, MaxLength(254)] string? Email,
-    [property: Required, MinLength(ServicersApi.MinPasswordLength), MaxLength(256)] string? Password);
-
-public sealed record SignUpResponse(Guid ServicerId, Guid UserId);

@@ -13,16 +13,6 @@ using Microsoft.Extensions.Options;
 
 namespace Finqware.TenantService.Tenants;
 
-public sealed class KeyRotationOptions
-{
-    public const string Section = "Keys";
-
-    /// <summary>How long a rotated key's old value keeps working, unless the request says otherwise.</summary>
-    public TimeSpan DefaultGracePeriod { get; set; } = TimeSpan.FromHours(24);
-
-    public TimeSpan MaxGracePeriod { get; set; } = TimeSpan.FromDays(30);
-}
-
 /// <summary>
 /// Tenant apps of a servicer (portal token), their credentials (shown once, stored as hashes) and their rotation.
 /// Every change is published as <see cref="TenantUpserted"/> / <see cref="TenantRemoved"/> through the outbox.
@@ -452,57 +442,3 @@ public static class TenantsApi
         return null;
     }
 }
-
-public sealed record CreateTenantRequest(
-    [property: Required, MaxLength(200)] string? Name,
-    [property: Required, AllowedValues("sandbox", "production")] string? Environment,
-    [property: Required, MaxLength(100), ItemsMaxLength(128)] IReadOnlyList<string>? Skills,
-    [property: MaxLength(2048), Url] string? WebhookUrl);
-
-public sealed record UpdateSkillsRequest([property: Required, MaxLength(100), ItemsMaxLength(128)] IReadOnlyList<string>? Skills);
-
-public sealed record RotateKeyRequest(
-    [property: Required, AllowedValues(KeyKinds.AppKey, KeyKinds.Secret, KeyKinds.WebhookSecret)] string? Key,
-    [property: Range(0, 2_592_000)] long? GracePeriodSeconds);
-
-public sealed record RevokeKeyRequest([property: Required, AllowedValues(KeyKinds.AppKey, KeyKinds.Secret, KeyKinds.WebhookSecret)] string? Key);
-
-public sealed record KeyResponse(string Key, string Value, DateTimeOffset? OldValueValidUntil);
-
-public sealed record CreatedTenantResponse(
-    string ClientId,
-    string ClientAppKey,
-    string ClientSecret,
-    string WebhookSecret,
-    string Name,
-    string Environment,
-    IReadOnlyList<string> Skills,
-    string? WebhookUrl);
-
-public sealed record TenantResponse(
-    string ClientId,
-    Guid ServicerId,
-    string Name,
-    string Environment,
-    IReadOnlyList<string> Skills,
-    string? WebhookUrl,
-    string Status,
-    IReadOnlyList<KeyInfo> Keys,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt)
-{
-    public static TenantResponse From(Tenant tenant) => new(
-        tenant.ClientId,
-        tenant.ServicerId,
-        tenant.Name,
-        tenant.Environment,
-        tenant.Skills,
-        tenant.WebhookUrl,
-        tenant.Status,
-        tenant.Keys.OrderBy(k => k.Kind).ThenBy(k => k.CreatedAt).Select(k => new KeyInfo(k.Kind, k.CreatedAt, k.ValidUntil)).ToList(),
-        tenant.CreatedAt,
-        tenant.UpdatedAt);
-}
-
-/// <summary>A key's metadata; its value is never shown again after creation or rotation.</summary>
-public sealed record KeyInfo(string Key, DateTimeOffset CreatedAt, DateTimeOffset? ValidUntil);

@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
@@ -143,14 +142,3 @@ public static class OAuthApi
         }
     }
 }
-
-public sealed record ClientCredentialsForm(
-    [property: Required, AllowedValues("client_credentials")] string GrantType,
-    [property: MaxLength(64)] string? ClientId,
-    [property: MaxLength(256)] string? ClientSecret);
-
-public sealed record OAuthTokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
-
-public sealed record OAuthError(string Error, string ErrorDescription, string Code, string? TraceId);
-
-public sealed record JwksResponse(IReadOnlyList<System.Text.Json.JsonElement> Keys);

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -51,17 +50,4 @@ public sealed class TokenIssuer(SigningKeyStore keys, IOptions<TokenIssuingOptio
         });
         return new IssuedToken(token, (int)lifetime.TotalSeconds);
     }
-}
-
-public sealed record IssuedToken(string AccessToken, int ExpiresIn);
-
-public static class ClaimNames
-{
-    public const string ClientId = "client_id";
-    public const string Servicer = "servicer";
-    public const string Environment = "environment";
-    public const string Scope = "scope";
-    public const string Role = "role";
-
-    public static Guid? ServicerOf(ClaimsPrincipal user) => Guid.TryParse(user.FindFirst(Servicer)?.Value, out var id) ? id : null;
 }

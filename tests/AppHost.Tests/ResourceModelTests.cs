@@ -3,7 +3,7 @@ using Finqware.AppHost.Hosting;
 
 namespace Finqware.AppHost.Tests;
 
-/// <summary>References become exactly the environment variables of DESIGN.md §6 (Aspire's conventions).</summary>
+/// <summary>References become exactly the environment variables docs/configuration.md lists (Aspire's conventions).</summary>
 public sealed class ResourceModelTests
 {
     private static FinqwareHostBuilder Declared()

@@ -2,49 +2,10 @@ using System.Threading.RateLimiting;
 using Finqware.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Finqware.TenantService.Tokens;
-
-public static class AuthPolicies
-{
-    /// <summary>Servicer users with a portal token (audience finqware-portal).</summary>
-    public const string Portal = "portal";
-
-    /// <summary>Tenant servers with an API token from POST /oauth/token (audience finqware-api).</summary>
-    public const string Api = "api";
-}
-
-/// <summary>The authorisation of a route and its contract (security scheme, the 401 codes of the bearer challenge) in one call.</summary>
-public static class AuthConventions
-{
-    public static TBuilder RequirePortalToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AuthPolicies.Portal).Secured(ApiSecurity.PortalToken).Problems(StatusCodes.Status401Unauthorized, "TOKEN_REQUIRED", "INVALID_TOKEN");
-
-    public static TBuilder RequireApiToken<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RequireAuthorization(AuthPolicies.Api).Secured(ApiSecurity.ApiToken).Problems(StatusCodes.Status401Unauthorized, "TOKEN_REQUIRED", "INVALID_TOKEN");
-}
-
-public static class RateLimits
-{
-    public const string Login = "login";
-    public const string OAuth = "oauth";
-}
-
-public sealed class RateLimitOptions
-{
-    public const string Section = "RateLimits";
-
-    /// <summary>Logins per client address per window.</summary>
-    public int LoginPermits { get; set; } = 10;
-
-    /// <summary>Token requests per client address per window.</summary>
-    public int TokenPermits { get; set; } = 60;
-
-    public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
-}
 
 public static class AuthSetup
 {
@@ -82,7 +43,7 @@ public static class AuthSetup
 
     public static IHostApplicationBuilder AddEdgeRateLimits(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

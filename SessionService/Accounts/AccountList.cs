@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Accounts;
+
+public sealed record AccountList(IReadOnlyList<AccountView> Accounts);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Accounts;
+
+public sealed record BalanceList(string AccountId, IReadOnlyList<BalanceView> Balances);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Accounts;
+
+public sealed record BalanceView(string Type, string Amount, string Currency, DateOnly ReferenceDate);

@@ -1,0 +1,7 @@
+namespace Finqware.SessionService.Accounts;
+
+public static class TransactionStatus
+{
+    public const string Booked = "BOOKED";
+    public const string Pending = "PENDING";
+}

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Connections;
+
+public sealed record ConnectionList(IReadOnlyList<ConnectionView> Connections);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Connections;
+
+public sealed record RefreshAccepted(string ConnectionId, Guid RequestId, string Status);

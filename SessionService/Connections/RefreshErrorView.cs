@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Connections;
+
+public sealed record RefreshErrorView(string Code, string Message, DateTimeOffset At);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Sessions;
+
+public sealed record AttachmentView(Guid AttachmentId, string Kind, string ContentType, long Size, string Sha256);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Sessions;
+
+public sealed record StepErrorView(string Code, string? Message);

@@ -1,0 +1,3 @@
+namespace Finqware.SessionService.Transactions;
+
+public sealed record RemovedTransaction(string TransactionId, string AccountId);

@@ -1,0 +1,3 @@
+namespace Finqware.TenantService.Audit;
+
+public sealed record AuditActor(Guid UserId, string Email);

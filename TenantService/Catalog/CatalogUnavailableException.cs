@@ -1,0 +1,3 @@
+namespace Finqware.TenantService.Catalog;
+
+public sealed class CatalogUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,3 @@
+namespace Finqware.TenantService.Servicers;
+
+public sealed record SignUpResponse(Guid ServicerId, Guid UserId);

@@ -1,0 +1,3 @@
+namespace Finqware.TenantService.Servicers;
+
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn);

@@ -1,0 +1,11 @@
+namespace Finqware.TenantService.Tenants;
+
+public sealed record CreatedTenantResponse(
+    string ClientId,
+    string ClientAppKey,
+    string ClientSecret,
+    string WebhookSecret,
+    string Name,
+    string Environment,
+    IReadOnlyList<string> Skills,
+    string? WebhookUrl);

@@ -1,0 +1,3 @@
+namespace Finqware.TenantService.Tokens;
+
+public sealed record IssuedToken(string AccessToken, int ExpiresIn);
