@@ -18,6 +18,8 @@ app.MapServiceOpenApi();
 app.MapServicersApi();
 app.MapAuthApi();
 app.MapTenantsApi();
+app.MapTenantSkillsApi();
+app.MapTenantKeysApi();
 app.MapOAuthApi();
 app.MapAuditApi();
 app.RunOrMigrate();

@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using Finqware.Testing;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -108,6 +110,10 @@ public sealed class AccessTests(PostgresServerFixture postgres, RabbitMqFixture 
         var (_, unauthenticated) = await host.SendAsync(HttpMethod.Get, $"/sessions/{Guid.NewGuid()}");
         Assert.Equal("Credentials are required.", unauthenticated.GetProperty("title").GetString());
     }
+
+    [Fact]
+    public void Every_route_is_in_the_architecture_table_under_sessions_with_the_folder_of_its_handler() =>
+        Assert.Empty(RouteTable.Differences(host.Services.GetRequiredService<EndpointDataSource>(), "sessions"));
 
     [Fact]
     public async Task The_openapi_document_declares_the_security_schemes_and_each_operations_requirement()

@@ -112,6 +112,10 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
     }
 
     [Fact]
+    public void Every_route_is_in_the_architecture_table_under_tenants_with_the_folder_of_its_handler() =>
+        Assert.Empty(RouteTable.Differences(host.Services.GetRequiredService<EndpointDataSource>(), "tenants"));
+
+    [Fact]
     public async Task A_new_role_takes_effect_at_the_next_request_and_a_removed_users_token_stops_working()
     {
         var userId = await team.NewUserAsync(Admin, out var email);
