@@ -8,6 +8,8 @@ namespace Microsoft.Extensions.Hosting;
 
 public static class DatabaseExtensions
 {
+    private const string MigrationsHistory = "__ef_migrations_history";
+
     /// <summary>
     /// Registers <typeparamref name="TContext"/> on PostgreSQL from <c>ConnectionStrings:{connectionName}</c>
     /// (snake_case tables and columns) over the process's <see cref="Npgsql.NpgsqlDataSource"/>
@@ -23,7 +25,7 @@ public static class DatabaseExtensions
         // Pooled: a context is reset and reused rather than built per request. Building one (its options and the
         // scope of EF Core's internal services) was a third of the CPU of a session read (see docs/benchmarks.md).
         builder.Services.AddDbContextPool<TContext>((services, options) => options
-            .UseNpgsql(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseNpgsql(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable(MigrationsHistory))
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(new OutboxCommitInterceptor(services.GetService<OutboxSignal>()), NoAutoSavepoints.Instance));
 
@@ -33,6 +35,16 @@ public static class DatabaseExtensions
         builder.Services.AddHostedService(services => services.GetRequiredService<DatabaseMigrator<TContext>>());
         return builder;
     }
+
+    /// <summary>
+    /// The options <c>dotnet ef</c> builds <typeparamref name="TContext"/> with (a service's <c>DesignTimeFactory</c>):
+    /// those of <see cref="AddServiceDatabase{TContext}"/> (the migrations history table, snake_case), no database.
+    /// </summary>
+    public static DbContextOptions<TContext> DesignTimeOptions<TContext>(string database)
+        where TContext : DbContext => new DbContextOptionsBuilder<TContext>()
+        .UseNpgsql($"Host=localhost;Database={database}", npgsql => npgsql.MigrationsHistoryTable(MigrationsHistory))
+        .UseSnakeCaseNamingConvention()
+        .Options;
 
     /// <summary>
     /// Runs the service; with <c>Database:MigrateOnly</c> (environment <c>Database__MigrateOnly=true</c>, the deploy's
