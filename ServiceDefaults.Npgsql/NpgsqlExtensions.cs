@@ -38,7 +38,9 @@ public static class NpgsqlExtensions
     /// again and again are prepared on the server after their second use (no parse and plan per request), and a
     /// pooled connection is not reset on return (Finqware keeps no session state on connections; transactions scope
     /// their own settings), which saves a <c>DISCARD ALL</c> round trip each time a connection is taken from the pool
-    /// (it also dropped the prepared statements).
+    /// (it also dropped the prepared statements). A connection idle for 30 s is closed (Npgsql's default is 300 s): each
+    /// one is a PostgreSQL backend process of 1.5-2.5 MB, and the connections a burst opened would otherwise stay for five
+    /// minutes in every process's pool (docs/benchmarks.md, the footprint).
     /// </summary>
     public static string Tuned(string connectionString)
     {
@@ -59,6 +61,11 @@ public static class NpgsqlExtensions
         if (!given.Contains("NORESETONCLOSE"))
         {
             settings.NoResetOnClose = true;
+        }
+
+        if (!given.Contains("CONNECTIONIDLELIFETIME"))
+        {
+            settings.ConnectionIdleLifetime = 30;
         }
 
         return settings.ConnectionString;
