@@ -1,6 +1,5 @@
 using Finqware.AppHost.Hosting;
 using Finqware.AppHost.Infrastructure;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.AppHost.Tests;

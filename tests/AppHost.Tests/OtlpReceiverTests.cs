@@ -1,12 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.AppHost.Telemetry;
-using Finqware.Testing;
 using Google.Protobuf;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;

@@ -1,5 +1,4 @@
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 
 namespace Finqware.AppHost.Tests;
 

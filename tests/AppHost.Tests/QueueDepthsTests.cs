@@ -1,5 +1,3 @@
-using System.Net;
-using System.Text;
 using Finqware.AppHost.Dashboard;
 using Finqware.AppHost.Infrastructure;
 

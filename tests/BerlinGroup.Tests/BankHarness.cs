@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
 using Finqware.SkillConnectors.Sdk.Testing;
-using Finqware.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;

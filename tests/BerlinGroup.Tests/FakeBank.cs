@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Text;
-
 namespace Finqware.SkillConnectors.BerlinGroup.Tests;
 
 /// <summary>A bank whose answers the test writes: <c>(method, path and query, body) → (status, json)</c>; every request is kept.</summary>

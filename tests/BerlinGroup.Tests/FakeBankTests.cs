@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Finqware.SkillConnectors.BerlinGroup.Tests;

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 
 namespace Finqware.SkillConnectors.BerlinGroup.Tests;
 

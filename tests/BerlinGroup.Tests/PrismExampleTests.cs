@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 
 namespace Finqware.SkillConnectors.BerlinGroup.Tests;
 

@@ -1,12 +1,7 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.AppHost.Infrastructure;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
-using Finqware.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;

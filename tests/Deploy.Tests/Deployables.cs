@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Text.Json;
 using System.Xml.Linq;
 
 namespace Finqware.Deploy.Tests;

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
 using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;

@@ -1,5 +1,4 @@
 using System.Reflection;
-using Finqware.Testing;
 using k8s.Models;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;

@@ -1,7 +1,6 @@
 using System.Reflection;
 using Finqware.AppHost;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 using k8s.Models;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -1,9 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.EndToEnd.Tests;
 
 /// <summary>A tenant registered through the public API, with what its client app and its server hold.</summary>

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -36,11 +31,11 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(("production", "AVAILABLE", "mockbank"), (skill.GetProperty("flavor").GetString(), skill.GetProperty("status").GetString(), skill.GetProperty("provider").GetString()));
         var session = await tenant.OpenAsync(Aisp);
 
-        var consent = await tenant.RunAsync(session, "consent", new { psu_id = "PSU-1234", psu_ip_address = "192.0.2.10", redirect_uri = RedirectUri });
+        var consent = await session.RunAsync("consent", new { psu_id = "PSU-1234", psu_ip_address = "192.0.2.10", redirect_uri = RedirectUri });
 
         Assert.Equal(("ACTION_REQUIRED", "redirect", "https://www.testbank.com/authentication/1234-wertiq-983"),
             (consent.GetProperty("status").GetString(), consent.GetProperty("action").GetProperty("type").GetString(), consent.GetProperty("action").GetProperty("url").GetString()));
-        var stepId = consent.GetProperty("step_id").GetString()!;
+        var stepId = consent.GetProperty("step_id").GetGuid();
         var forged = await ReturnFromBankAsync(stepId, "ok", state: "bm90LXRoZS1zdGF0ZQ");
         Assert.Equal(HttpStatusCode.NotFound, forged.StatusCode);
         Assert.Equal("AUTHORISATION_NOT_FOUND", (await forged.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("code").GetString());
@@ -49,11 +44,11 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Redirect, back.StatusCode);
         Assert.Equal($"{RedirectUri}&session_id={session.Id}&step_id={stepId}", back.Headers.Location!.ToString());
-        var authorised = await tenant.WaitAsync(session, stepId, "COMPLETED", "FAILED");
+        var authorised = await session.WaitStepAsync(stepId, "COMPLETED", "FAILED");
         Assert.Equal(("COMPLETED", "valid"), (authorised.GetProperty("status").GetString(), authorised.GetProperty("result").GetProperty("consent_status").GetString()));
-        var confirm = await tenant.RunAsync(session, "confirm", new { });
+        var confirm = await session.RunAsync("confirm", new { });
         Assert.Equal("COMPLETED", confirm.GetProperty("status").GetString());
-        Assert.Equal("COMPLETED", await tenant.SessionStatusAsync(session));
+        Assert.Equal("COMPLETED", await session.StatusAsync());
         var connectionId = confirm.GetProperty("result").GetProperty("connection_id").GetString()!;
 
         // The specification's examples, mapped into Finqware, read back through the data API.
@@ -76,23 +71,23 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
     public async Task A_production_tenant_initiates_a_payment_the_user_authorises_at_the_bank_and_reads_its_status()
     {
         var session = await tenant.OpenAsync(Pisp);
-        var payment = await tenant.RunAsync(session, "payment", new
+        var payment = await session.RunAsync("payment", new
         {
             creditor_name = "Merchant123", creditor_iban = "DE02100100109307118603", debtor_iban = "DE40100100103307118608", amount = "123.50",
             currency = "EUR", remittance_information = "Ref Number Merchant", psu_ip_address = "192.0.2.10",
         });
         Assert.Equal(("ACTION_REQUIRED", "https://www.testbank.com/asdfasdfasdf"), (payment.GetProperty("status").GetString(), payment.GetProperty("action").GetProperty("url").GetString()));
-        var stepId = payment.GetProperty("step_id").GetString()!;
+        var stepId = payment.GetProperty("step_id").GetGuid();
 
         var back = await ReturnFromBankAsync(stepId, "ok");
 
         // No redirect_uri: a Finqware page says the authorisation is done.
         Assert.Equal(HttpStatusCode.OK, back.StatusCode);
         Assert.Contains("Authorisation done", await back.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
-        Assert.Equal("COMPLETED", (await tenant.WaitAsync(session, stepId, "COMPLETED", "FAILED")).GetProperty("status").GetString());
-        var confirm = await tenant.RunAsync(session, "confirm", new { });
+        Assert.Equal("COMPLETED", (await session.WaitStepAsync(stepId, "COMPLETED", "FAILED")).GetProperty("status").GetString());
+        var confirm = await session.RunAsync("confirm", new { });
         Assert.Equal(("COMPLETED", "ACCP"), (confirm.GetProperty("status").GetString(), confirm.GetProperty("result").GetProperty("transaction_status").GetString()));
-        Assert.Equal("COMPLETED", await tenant.SessionStatusAsync(session));
+        Assert.Equal("COMPLETED", await session.StatusAsync());
         var paymentId = confirm.GetProperty("result").GetProperty("payment_id").GetString()!;
 
         var read = await ReadAsync($"/payments/{paymentId}", p => p.GetProperty("status").GetString() == "ACCP");
@@ -103,7 +98,7 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
     }
 
     /// <summary>What the user's browser does when the bank sends it back: the callback URL the connector gave the bank, through the gateway.</summary>
-    private async Task<HttpResponseMessage> ReturnFromBankAsync(string stepId, string outcome, string? state = null)
+    private async Task<HttpResponseMessage> ReturnFromBankAsync(Guid stepId, string outcome, string? state = null)
     {
         var key = LocalSecrets.GetOrCreate(system.Host.Options.StateDirectory, "berlin-group-callback-key");
         state ??= Convert.ToBase64String(HMACSHA256.HashData(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes($"{stepId}|{outcome}")))

@@ -1,8 +1,4 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -28,15 +24,9 @@ public sealed class ConnectorShutdownTests(SystemFixture system)
         {
             await TestConnector.WaitUntilAvailableAsync(system.Gateway, Skill);
             var tenant = await GatewayTenant.CreateAsync(system.Gateway, [Skill]);
-            var opened = await tenant.OpenSessionAsync(system.Gateway, Skill);
-            var sessionId = opened.GetProperty("session_id").GetGuid();
-            using var submit = await system.Gateway.PostAsJsonAsync($"/sessions/{sessionId}/steps", new
-            {
-                client_id = tenant.ClientId, nonce = opened.GetProperty("nonce").GetString(), skill = Skill, step = "consent", data = new { user = "user_good" },
-            }, Cancel);
-            var accepted = await submit.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-            Assert.True(submit.IsSuccessStatusCode, accepted.ToString());
-            var stepId = accepted.GetProperty("step_id").GetGuid();
+            var session = await tenant.Sessions(system.Gateway).OpenAsync(Skill, Cancel);
+            var sessionId = session.Id;
+            var stepId = (await session.SubmitAsync("consent", new { user = "user_good" }, Cancel)).StepId;
             await HeldStepHandler.Entered(stepId).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
 
             // Stopping (what SIGTERM starts in a connector process): it waits for the step in hand.

@@ -1,7 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 using Microsoft.Playwright;
 
 namespace Finqware.EndToEnd.Tests;

@@ -1,10 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -102,7 +96,7 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
 
         // The connection, its accounts and balances, as the consent step's result described them.
         var connection = await ReadAsync(bank.Server, $"/connections/{connectionId}");
-        Assert.Equal(("ACTIVE", session.Id, SandboxBankDriver.Aisp), (Str(connection, "status"), Str(connection, "session_id"), Str(connection, "skill")));
+        Assert.Equal(("ACTIVE", session.Id.ToString(), SandboxBankDriver.Aisp), (Str(connection, "status"), Str(connection, "session_id"), Str(connection, "skill")));
         Assert.Equal(
             DateTimeOffset.Parse(sca.GetProperty("result").GetProperty("valid_until").GetString()!, System.Globalization.CultureInfo.InvariantCulture),
             DateTimeOffset.Parse(Str(connection, "valid_until"), System.Globalization.CultureInfo.InvariantCulture));
@@ -151,7 +145,7 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
 
         var payment = await PaymentAsync(bank.Server, paymentId, final);
 
-        Assert.Equal((paymentId, session.Id, SandboxBankDriver.Pisp, final), (Str(payment, "payment_id"), Str(payment, "session_id"), Str(payment, "skill"), Str(payment, "status")));
+        Assert.Equal((paymentId, session.Id.ToString(), SandboxBankDriver.Pisp, final), (Str(payment, "payment_id"), Str(payment, "session_id"), Str(payment, "skill"), Str(payment, "status")));
         Assert.Equal(reason, payment["reason"]?.GetValue<string>());
         Assert.Equal(("Jane Doe", "DE89370400440532013000", amount, "EUR", "Invoice 42"),
             (Str(payment, "creditor_name"), Str(payment, "creditor_iban"), Str(payment, "amount"), Str(payment, "currency"), Str(payment, "remittance_information")));
@@ -477,14 +471,14 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
     }
 
     /// <summary>A PISP session of user_good for <paramref name="amount"/>, through payment_form, credentials and sca.</summary>
-    private async Task<(SandboxBankDriver.Session Session, string PaymentId)> PayAsync(string amount)
+    private async Task<(DrivenSession Session, string PaymentId)> PayAsync(string amount)
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Pisp);
-        var form = await bank.RunAsync(session, "payment_form",
+        var form = await session.RunAsync("payment_form",
             new { creditor_name = "Jane Doe", creditor_iban = "DE89370400440532013000", amount, currency = "EUR", remittance_information = "Invoice 42" });
         Assert.Equal("COMPLETED", form.GetProperty("status").GetString());
-        Assert.Equal("COMPLETED", (await bank.RunAsync(session, "credentials", new { username = "user_good", password = "pass_good" })).GetProperty("status").GetString());
-        await bank.RunAsync(session, "sca", new { otp = "123456" });
+        Assert.Equal("COMPLETED", (await session.RunAsync("credentials", new { username = "user_good", password = "pass_good" })).GetProperty("status").GetString());
+        await session.RunAsync("sca", new { otp = "123456" });
         return (session, form.GetProperty("result").GetProperty("payment_id").GetString()!);
     }
 
@@ -516,15 +510,9 @@ public sealed class DataApiTests(SystemFixture system) : IAsyncLifetime
             await Task.Delay(250, Cancel);
         }
 
-        var opened = await tenant.OpenSessionAsync(system.Gateway, Deposit);
-        var sessionId = opened.GetProperty("session_id").GetString()!;
-        var submitted = await system.Gateway.PostAsJsonAsync($"/sessions/{sessionId}/steps", new
-        {
-            client_id = tenant.ClientId, nonce = opened.GetProperty("nonce").GetString(), skill = Deposit, step = "product_form",
-            data = new { value = "100000", currency = "EUR", period = "12" },
-        }, Cancel);
-        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
-        var stepId = (await submitted.Content.ReadFromJsonAsync<JsonNode>(Cancel))!["step_id"]!.GetValue<string>();
+        var session = await tenant.Sessions(system.Gateway).OpenAsync(Deposit, Cancel);
+        var sessionId = session.Id;
+        var stepId = (await session.SubmitAsync("product_form", new { value = "100000", currency = "EUR", period = "12" }, Cancel)).StepId;
         using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
         var stepDeadline = DateTime.UtcNow.AddSeconds(45);

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.EndToEnd.Tests;
 
 /// <summary>
@@ -33,15 +27,15 @@ public sealed class DataGuideTests(SystemFixture system)
         using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
 
-        var consent = await RunSessionAsync(tenant, server, SandboxBankDriver.Aisp,
+        var consent = await RunSessionAsync(tenant, SandboxBankDriver.Aisp,
             ("credentials", new { username = "user_good", password = "pass_good" }), ("sca", new { otp = "123456" }));
         var connectionId = consent.GetProperty("connection_id").GetString()!;
         var accountId = consent.GetProperty("accounts")[0].GetProperty("account_id").GetString()!;
-        var payment = await RunSessionAsync(tenant, server, SandboxBankDriver.Pisp,
+        var payment = await RunSessionAsync(tenant, SandboxBankDriver.Pisp,
             ("payment_form", new { creditor_name = "Utility Co", creditor_iban = "DE89370400440532013000", amount = "123.40", currency = "EUR", remittance_information = "Invoice 42" }),
             ("credentials", new { username = "user_good", password = "pass_good" }), ("sca", new { otp = "123456" }));
         var paymentId = payment.GetProperty("payment_id").GetString()!;
-        var application = await RunSessionAsync(tenant, server, Deposit, ("product_form", new { value = "100000", currency = "EUR", period = "12" }));
+        var application = await RunSessionAsync(tenant, Deposit, ("product_form", new { value = "100000", currency = "EUR", period = "12" }));
         var applicationId = application.GetProperty("application_id").GetString()!;
         // The data arrives by events a moment after the steps: wait until each is readable, the payment settled.
         await WaitOkAsync(server, $"/connections/{connectionId}", _ => true);
@@ -110,23 +104,13 @@ public sealed class DataGuideTests(SystemFixture system)
     }
 
     /// <summary>A session of <paramref name="skill"/> through the given steps, each COMPLETED; the last step's result.</summary>
-    private async Task<JsonElement> RunSessionAsync(GatewayTenant tenant, HttpClient server, string skill, params (string Step, object Data)[] steps)
+    private async Task<JsonElement> RunSessionAsync(GatewayTenant tenant, string skill, params (string Step, object Data)[] steps)
     {
-        var opened = await tenant.OpenSessionAsync(system.Gateway, skill);
-        var sessionId = opened.GetProperty("session_id").GetString()!;
-        var nonce = opened.GetProperty("nonce").GetString()!;
+        var session = await tenant.Sessions(system.Gateway).OpenAsync(skill, Cancel);
         JsonElement result = default;
         foreach (var (step, data) in steps)
         {
-            var submitted = await system.Gateway.PostAsJsonAsync($"/sessions/{sessionId}/steps", new { client_id = tenant.ClientId, nonce, skill, step, data }, Cancel);
-            var accepted = await submitted.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-            Assert.True(submitted.StatusCode == HttpStatusCode.Accepted, $"{step}: {(int)submitted.StatusCode} {accepted}");
-            nonce = accepted.GetProperty("nonce").GetString()!;
-            var stepId = accepted.GetProperty("step_id").GetString()!;
-            var done = await WaitOkAsync(server, $"/sessions/{sessionId}/steps/{stepId}?wait=5",
-                s => s.GetProperty("status").GetString() is "COMPLETED" or "FAILED" or "ACTION_REQUIRED");
-            Assert.True(done.GetProperty("status").GetString() == "COMPLETED", $"{step}: {done}");
-            result = done.GetProperty("result");
+            result = (await session.CompleteAsync(step, data, Cancel)).GetProperty("result");
         }
 
         return result;

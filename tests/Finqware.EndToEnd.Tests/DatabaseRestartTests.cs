@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Skills;
 
@@ -62,12 +58,12 @@ public sealed class DatabaseRestartTests
             await AssertUnavailableAsync(submit);
         }
 
-        using (var read = await flow.Server.GetAsync($"/sessions/{waiting.GetProperty("session_id").GetGuid()}", Cancel))
+        using (var read = await flow.Server.GetAsync($"/sessions/{waiting.Id}", Cancel))
         {
             await AssertUnavailableAsync(read);
         }
 
-        using (var open = await flow.System.Gateway.PostAsJsonAsync("/sessions", new { client_id = flow.Tenant.ClientId, client_app_key = flow.Tenant.AppKey, skill = flow.Skill }, Cancel))
+        using (var open = await flow.Sessions.OpenResponseAsync(flow.Skill, Cancel))
         {
             await AssertUnavailableAsync(open);
         }

@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -248,22 +243,9 @@ public sealed partial class GraphQLTests(SystemFixture system)
         return sessionId;
     }
 
-    private async Task<JsonNode> OpenSessionAsync(string clientId, string appKey)
-    {
-        // SessionService learns tenants from events, and the skill must have a running connector: allow them a moment.
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            var response = await system.Gateway.PostAsJsonAsync("/sessions", new { client_id = clientId, client_app_key = appKey, skill = Skill }, Cancel);
-            if (response.StatusCode == HttpStatusCode.Created || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-                return (await response.Content.ReadFromJsonAsync<JsonNode>(Cancel))!;
-            }
-
-            await Task.Delay(250, Cancel);
-        }
-    }
+    /// <summary>SessionService learns tenants from events, and the skill must have a running connector: allowed a minute.</summary>
+    private async Task<JsonNode> OpenSessionAsync(string clientId, string appKey) =>
+        JsonNode.Parse((await new SessionClient(system.Gateway, clientId, appKey) { OpenWithin = TimeSpan.FromSeconds(60) }.OpenAsync(Skill, Cancel)).Opened.GetRawText())!;
 
     /// <summary>A new servicer's sandbox tenant holding the example skill: data no other test class shares.</summary>
     private async Task<(string ClientId, string AppKey, string Secret)> TenantAsync()

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 

@@ -1,10 +1,4 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -30,6 +24,7 @@ internal sealed class HeldStepFlow : IAsyncDisposable
         this.cancel = cancel;
         Server = ContractChecked.Client(system.Gateway.BaseAddress!);
         Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
+        Sessions = tenant.Sessions(system.Gateway);
     }
 
     public SystemFixture System { get; }
@@ -44,6 +39,9 @@ internal sealed class HeldStepFlow : IAsyncDisposable
 
     /// <summary>The tenant's server, with its API token.</summary>
     public HttpClient Server { get; }
+
+    /// <summary>The tenant's client app and server driving sessions.</summary>
+    public SessionClient Sessions { get; }
 
     /// <summary>A one-step skill (the sandbox AISP consent's manifest) whose step the test holds and releases.</summary>
     public static SkillManifest Manifest(string skillId, string displayName) => TestSkills.AispManifest with
@@ -73,36 +71,32 @@ internal sealed class HeldStepFlow : IAsyncDisposable
         }
     }
 
-    public async Task<List<JsonElement>> OpenSessionsAsync(int count)
+    public async Task<List<DrivenSession>> OpenSessionsAsync(int count)
     {
-        var sessions = new List<JsonElement>();
+        var sessions = new List<DrivenSession>();
         for (var i = 0; i < count; i++)
         {
-            sessions.Add(await Tenant.OpenSessionAsync(System.Gateway, Skill));
+            sessions.Add(await Sessions.OpenAsync(Skill, cancel));
         }
 
         return sessions;
     }
 
-    public Task<HttpResponseMessage> PostStepAsync(JsonElement session) =>
-        System.Gateway.PostAsJsonAsync($"/sessions/{session.GetProperty("session_id").GetGuid()}/steps", new
-        {
-            client_id = Tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill = Skill, step = "consent", data = new { user = "user_good" },
-        }, cancel);
+    public Task<HttpResponseMessage> PostStepAsync(DrivenSession session) => session.PostStepAsync("consent", new { user = "user_good" }, cancel);
 
     /// <summary>Submits the session's first step as a client app would: again after a 503 (the skill or a database away).</summary>
-    public async Task<(Guid Session, Guid Step)> SubmitAsync(JsonElement session)
+    public async Task<(Guid Session, Guid Step)> SubmitAsync(DrivenSession session)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             using var response = await PostStepAsync(session);
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancel);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
-                return (session.GetProperty("session_id").GetGuid(), body.GetProperty("step_id").GetGuid());
+                return (session.Id, (await session.AcceptedAsync(response, cancel)).StepId);
             }
 
+            var body = await response.Content.ReadAsStringAsync(cancel);
             Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline, $"POST …/steps answered {(int)response.StatusCode}: {body}");
             await Task.Delay(500, cancel);
         }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.EndToEnd.Tests;

@@ -1,13 +1,6 @@
 using Microsoft.Extensions.Hosting;
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Finqware.AppHost;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 using MassTransit;
 
 namespace Finqware.EndToEnd.Tests;
@@ -66,12 +59,12 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(Deposit);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Deposit);
+        var session = await OpenAsync(demo, Deposit);
         Assert.Equal("SESSION_CREATED", session.Opened.GetProperty("status").GetString());
         Assert.Equal("product_form", session.Opened.GetProperty("next_step").GetString());
 
         // The seed's step body, verbatim but for the ids.
-        var product = await session.SubmitRawAsync($$"""
+        var product = await session.AcceptedAsync(await session.PostStepJsonAsync($$"""
             {
               "client_id": "{{demo.ClientId}}",
               "nonce": "{{session.Nonce}}",
@@ -83,9 +76,9 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
                 "period": "12"
               }
             }
-            """);
+            """));
         Assert.Equal("SUBMITTED", product.Status);
-        var offered = await session.FinishedAsync(product.StepId);
+        var offered = await FinishedAsync(session, product.StepId);
         Assert.Equal("COMPLETED", offered.GetProperty("status").GetString());
         var applicationId = offered.GetProperty("result").GetProperty("application_id").GetString()!;
         var offer = offered.GetProperty("result").GetProperty("offer");
@@ -96,7 +89,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
             DateOnly.Parse(offer.GetProperty("maturity_date").GetString()!, System.Globalization.CultureInfo.InvariantCulture));
 
         var personal = await session.SubmitAsync("personal_data", Example(catalog, "personal_data"));
-        Assert.Equal("COMPLETED", (await session.FinishedAsync(personal.StepId)).GetProperty("status").GetString());
+        Assert.Equal("COMPLETED", (await FinishedAsync(session, personal.StepId)).GetProperty("status").GetString());
 
         var kyc = await session.SubmitAsync("kyc_documents", Example(catalog, "kyc_documents"));
         Assert.Equal("AWAITING_UPLOADS", kyc.Status);
@@ -108,7 +101,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal("AWAITING_UPLOADS", await UploadedAsync(session, kyc.StepId, "id_back", Pdf, "id-back.pdf"));
         Assert.Equal("SUBMITTED", await UploadedAsync(session, kyc.StepId, "selfie", Png, "selfie.png"));
 
-        var verified = await session.FinishedAsync(kyc.StepId);
+        var verified = await FinishedAsync(session, kyc.StepId);
         Assert.Equal("COMPLETED", verified.GetProperty("status").GetString());
         Assert.Equal(("APPROVED", "APPROVED", applicationId),
             (verified.GetProperty("result").GetProperty("status").GetString(), verified.GetProperty("result").GetProperty("verification").GetProperty("status").GetString(),
@@ -116,9 +109,9 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal([StepOutcomes.PendingVerification, StepOutcomes.Completed], await OutcomesAsync(kyc.StepId, 2));
 
         // Terms not accepted are refused before the step is recorded: the nonce still opens the real signature.
-        await AssertProblemAsync(await session.SubmitResponseAsync("sign_contract", new { accept_terms = false, payout_iban = "RO49AAAA1B31007593840000" }), (HttpStatusCode)422, "VALIDATION_FAILED");
+        await AssertProblemAsync(await session.PostStepAsync("sign_contract", new { accept_terms = false, payout_iban = "RO49AAAA1B31007593840000" }), (HttpStatusCode)422, "VALIDATION_FAILED");
         var sign = await session.SubmitAsync("sign_contract", Example(catalog, "sign_contract"));
-        var signed = await session.FinishedAsync(sign.StepId);
+        var signed = await FinishedAsync(session, sign.StepId);
         Assert.Equal("COMPLETED", signed.GetProperty("status").GetString());
         var contract = signed.GetProperty("result").GetProperty("contract");
         Assert.Equal(("CONTRACT_SIGNED", applicationId), (signed.GetProperty("result").GetProperty("status").GetString(), signed.GetProperty("result").GetProperty("application_id").GetString()));
@@ -126,14 +119,14 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal("103250.00", contract.GetProperty("terms").GetProperty("maturity_amount").GetString());
         Assert.Equal("COMPLETED", (await session.ReadAsync()).GetProperty("status").GetString());
 
-        var updates = await UpdatesAsync(session.SessionId, 4);
+        var updates = await UpdatesAsync(session.Id, 4);
         Assert.Equal(["OFFERED", "VERIFICATION_PENDING", "APPROVED", "CONTRACT_SIGNED"], updates.Select(u => u.Status));
         Assert.All(updates, u => Assert.Equal((applicationId, "deposit", Deposit, demo.ClientId), (u.ApplicationId, u.Product, u.Skill, u.ClientId)));
         Assert.All(updates, u => Assert.Equal("3.25", u.Offer!.Value.GetProperty("rate").GetString()));
         Assert.Equal(contract.GetProperty("contract_id").GetString(), updates[^1].Contract!.Value.GetProperty("contract_id").GetString());
         var verification = await VerificationAsync(kyc.StepId);
         Assert.True(verification.Approved);
-        Assert.Equal(session.SessionId, verification.SessionId);
+        Assert.Equal(session.Id, verification.SessionId);
     }
 
     [Fact]
@@ -141,7 +134,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(Deposit);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Deposit);
+        var session = await OpenAsync(demo, Deposit);
         await session.CompleteAsync("product_form", Example(catalog, "product_form"));
         var person = Example(catalog, "personal_data", 1);
         Assert.Equal("Rejected", person.GetProperty("last_name").GetString());
@@ -149,15 +142,15 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
 
         var kyc = await SubmitDocumentsAsync(session, catalog, Jpeg, Pdf, Png);
 
-        var decided = await session.FinishedAsync(kyc);
+        var decided = await FinishedAsync(session, kyc);
         Assert.Equal(("FAILED", "VERIFICATION_REJECTED"), (decided.GetProperty("status").GetString(), decided.GetProperty("error").GetProperty("code").GetString()));
         Assert.Equal(("REJECTED", "IDENTITY_NOT_VERIFIED"),
             (decided.GetProperty("result").GetProperty("status").GetString(), decided.GetProperty("result").GetProperty("verification").GetProperty("reason").GetString()));
         Assert.Equal([StepOutcomes.PendingVerification, StepOutcomes.Failed], await OutcomesAsync(kyc, 2));
         Assert.Equal("FAILED", (await session.ReadAsync()).GetProperty("status").GetString());
-        await AssertProblemAsync(await session.SubmitResponseAsync("sign_contract", Example(catalog, "sign_contract")), HttpStatusCode.Conflict, "SESSION_CLOSED");
+        await AssertProblemAsync(await session.PostStepAsync("sign_contract", Example(catalog, "sign_contract")), HttpStatusCode.Conflict, "SESSION_CLOSED");
 
-        var updates = await UpdatesAsync(session.SessionId, 3);
+        var updates = await UpdatesAsync(session.Id, 3);
         Assert.Equal(["OFFERED", "VERIFICATION_PENDING", "REJECTED"], updates.Select(u => u.Status));
         Assert.Equal("IDENTITY_NOT_VERIFIED", updates[^1].Reason);
         var verification = await VerificationAsync(kyc);
@@ -171,17 +164,17 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(skill);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, skill);
+        var session = await OpenAsync(demo, skill);
         var offerStep = catalog.GetProperty("steps")[0].GetProperty("name").GetString()!;
         await session.CompleteAsync(offerStep, Example(catalog, offerStep));
         var minor = Merge(Example(catalog, "personal_data"), new { date_of_birth = Iso(DateOnly.FromDateTime(DateTime.UtcNow).AddYears(-17)) });
 
-        var refused = await session.FinishedAsync((await session.SubmitAsync("personal_data", minor)).StepId);
+        var refused = await FinishedAsync(session, (await session.SubmitAsync("personal_data", minor)).StepId);
 
         Assert.Equal(("FAILED", "APPLICANT_UNDERAGE"), (refused.GetProperty("status").GetString(), refused.GetProperty("error").GetProperty("code").GetString()));
         Assert.Equal("REJECTED", refused.GetProperty("result").GetProperty("status").GetString());
         Assert.Equal("FAILED", (await session.ReadAsync()).GetProperty("status").GetString());
-        var updates = await UpdatesAsync(session.SessionId, 2);
+        var updates = await UpdatesAsync(session.Id, 2);
         Assert.Equal(("REJECTED", "APPLICANT_UNDERAGE"), (updates[^1].Status, updates[^1].Reason));
     }
 
@@ -190,7 +183,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(Card);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Card);
+        var session = await OpenAsync(demo, Card);
 
         var offered = await session.CompleteAsync("card_form", Example(catalog, "card_form"));
         var offer = offered.GetProperty("result").GetProperty("offer");
@@ -198,7 +191,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         var applicationId = offered.GetProperty("result").GetProperty("application_id").GetString();
         await session.CompleteAsync("personal_data", Example(catalog, "personal_data"));
         var kyc = await SubmitDocumentsAsync(session, catalog, Png, Jpeg, [.. Jpeg, 0x42]);
-        var verified = await session.FinishedAsync(kyc);
+        var verified = await FinishedAsync(session, kyc);
         Assert.Equal(("COMPLETED", "APPROVED"), (verified.GetProperty("status").GetString(), verified.GetProperty("result").GetProperty("status").GetString()));
         var signed = await session.CompleteAsync("sign_agreement", Example(catalog, "sign_agreement"));
 
@@ -207,7 +200,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal("ANA POPESCU", contract.GetProperty("card").GetProperty("name_on_card").GetString());
         Assert.Equal("5000.00", contract.GetProperty("terms").GetProperty("credit_limit").GetString());
         Assert.Equal("COMPLETED", (await session.ReadAsync()).GetProperty("status").GetString());
-        var updates = await UpdatesAsync(session.SessionId, 4);
+        var updates = await UpdatesAsync(session.Id, 4);
         Assert.Equal(["OFFERED", "VERIFICATION_PENDING", "APPROVED", "CONTRACT_SIGNED"], updates.Select(u => u.Status));
         Assert.All(updates, u => Assert.Equal((applicationId, "credit_card"), (u.ApplicationId, u.Product)));
         Assert.True((await VerificationAsync(kyc)).Approved);
@@ -218,20 +211,20 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(Card);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Card);
+        var session = await OpenAsync(demo, Card);
         await session.CompleteAsync("card_form", Example(catalog, "card_form"));
         await session.CompleteAsync("personal_data", Example(catalog, "personal_data"));
 
         var kyc = await SubmitDocumentsAsync(session, catalog, Jpeg, Pdf, Jpeg);
 
-        var decided = await session.FinishedAsync(kyc);
+        var decided = await FinishedAsync(session, kyc);
         Assert.Equal(("FAILED", "VERIFICATION_REJECTED", "SELFIE_MATCHES_DOCUMENT"),
             (decided.GetProperty("status").GetString(), decided.GetProperty("error").GetProperty("code").GetString(),
              decided.GetProperty("result").GetProperty("verification").GetProperty("reason").GetString()));
         Assert.Equal("FAILED", (await session.ReadAsync()).GetProperty("status").GetString());
         var verification = await VerificationAsync(kyc);
         Assert.Equal((false, "SELFIE_MATCHES_DOCUMENT"), (verification.Approved, verification.Reason));
-        Assert.Equal("REJECTED", (await UpdatesAsync(session.SessionId, 3))[^1].Status);
+        Assert.Equal("REJECTED", (await UpdatesAsync(session.Id, 3))[^1].Status);
     }
 
     [Theory]
@@ -242,7 +235,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     public async Task Card_form_offers_the_documented_limit_and_apr(int requested, int income, string employment, string limit, string apr)
     {
         var demo = await DemoAsync();
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Card);
+        var session = await OpenAsync(demo, Card);
 
         var offered = await session.CompleteAsync("card_form", Json(new { requested_limit = requested, monthly_income = income, currency = "RON", employment_status = employment }));
 
@@ -258,15 +251,15 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     public async Task Card_form_refuses_the_documented_applicants_and_the_session_fails(int income, string employment, string code)
     {
         var demo = await DemoAsync();
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Card);
+        var session = await OpenAsync(demo, Card);
 
         var step = await session.SubmitAsync("card_form", Json(new { requested_limit = 2000, monthly_income = income, currency = "EUR", employment_status = employment }));
-        var refused = await session.FinishedAsync(step.StepId);
+        var refused = await FinishedAsync(session, step.StepId);
 
         Assert.Equal(("FAILED", code), (refused.GetProperty("status").GetString(), refused.GetProperty("error").GetProperty("code").GetString()));
         Assert.StartsWith("cc_app_", refused.GetProperty("result").GetProperty("application_id").GetString(), StringComparison.Ordinal);
         Assert.Equal("FAILED", (await session.ReadAsync()).GetProperty("status").GetString());
-        var update = Assert.Single(await UpdatesAsync(session.SessionId, 1));
+        var update = Assert.Single(await UpdatesAsync(session.Id, 1));
         Assert.Equal(("REJECTED", code, (JsonElement?)null), (update.Status, update.Reason, update.Offer));
     }
 
@@ -275,12 +268,12 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
     {
         var demo = await DemoAsync();
         var catalog = await CatalogAsync(Deposit);
-        await using var session = await MarketplaceSession.OpenAsync(this, demo, Deposit);
+        var session = await OpenAsync(demo, Deposit);
 
-        var tooSmall = await session.SubmitResponseAsync("product_form", new { value = "999", currency = "GBP", period = "7" });
+        var tooSmall = await session.PostStepAsync("product_form", new { value = "999", currency = "GBP", period = "7" });
         var problem = await AssertProblemAsync(tooSmall, (HttpStatusCode)422, "VALIDATION_FAILED");
         Assert.Equal(["data.currency", "data.period", "data.value"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order());
-        await AssertProblemAsync(await session.SubmitResponseAsync("product_form", new { value = "100000", currency = "EUR", period = "12", rate = "9.00" }), (HttpStatusCode)422, "VALIDATION_FAILED");
+        await AssertProblemAsync(await session.PostStepAsync("product_form", new { value = "100000", currency = "EUR", period = "12", rate = "9.00" }), (HttpStatusCode)422, "VALIDATION_FAILED");
 
         var offered = await session.CompleteAsync("product_form", Example(catalog, "product_form", 1));
         var offer = offered.GetProperty("result").GetProperty("offer");
@@ -289,7 +282,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
              offer.GetProperty("interest").GetString(), offer.GetProperty("maturity_amount").GetString()));
     }
 
-    private static async Task<string> UploadedAsync(MarketplaceSession session, Guid stepId, string kind, byte[] content, string fileName)
+    private static async Task<string> UploadedAsync(DrivenSession session, Guid stepId, string kind, byte[] content, string fileName)
     {
         var response = await session.UploadAsync(stepId, kind, content, fileName);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -299,7 +292,7 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
         return body.GetProperty("step_status").GetString()!;
     }
 
-    private static async Task<Guid> SubmitDocumentsAsync(MarketplaceSession session, JsonElement catalog, byte[] front, byte[] back, byte[] selfie)
+    private static async Task<Guid> SubmitDocumentsAsync(DrivenSession session, JsonElement catalog, byte[] front, byte[] back, byte[] selfie)
     {
         var kyc = await session.SubmitAsync("kyc_documents", Example(catalog, "kyc_documents"));
         Assert.Equal("AWAITING_UPLOADS", kyc.Status);
@@ -378,145 +371,17 @@ public sealed class MarketplaceFlowTests(SystemFixture system) : IAsyncLifetime
 
     private sealed record Demo(string ClientId, string AppKey, string Secret, IReadOnlyList<string> Skills);
 
-    private sealed record Submitted(Guid StepId, string Status, IReadOnlyList<string> MissingUploads);
-
-    /// <summary>One onboarding session as a tenant drives it: the client app submits and uploads, the server reads.</summary>
-    private sealed class MarketplaceSession : IAsyncDisposable
+    /// <summary>
+    /// One onboarding session of the demo tenant, as it drives it: the client app submits and uploads, the server (a
+    /// token of the demo's client credentials) reads.
+    /// </summary>
+    private async Task<DrivenSession> OpenAsync(Demo demo, string skill)
     {
-        private readonly MarketplaceFlowTests test;
-        private readonly Demo demo;
-        private readonly HttpClient server;
-
-        private MarketplaceSession(MarketplaceFlowTests test, Demo demo, string skill, JsonElement opened, HttpClient server)
-        {
-            this.test = test;
-            this.demo = demo;
-            this.server = server;
-            Skill = skill;
-            Opened = opened;
-            SessionId = Guid.Parse(opened.GetProperty("session_id").GetString()!);
-            Nonce = opened.GetProperty("nonce").GetString()!;
-        }
-
-        public string Skill { get; }
-
-        public JsonElement Opened { get; }
-
-        public Guid SessionId { get; }
-
-        /// <summary>The session's current nonce: each accepted step hands out the next one.</summary>
-        public string Nonce { get; private set; }
-
-        private HttpClient Gateway => test.Gateway;
-
-        private CancellationToken Cancel => test.Cancel;
-
-        public static async Task<MarketplaceSession> OpenAsync(MarketplaceFlowTests test, Demo demo, string skill)
-        {
-            // The seed's body, verbatim but for the ids.
-            var body = $$"""
-                {
-                  "client_id": "{{demo.ClientId}}",
-                  "client_app_key": "{{demo.AppKey}}",
-                  "skill": "{{skill}}"
-                }
-                """;
-            // SessionService learns tenants and skills from events: allow it a moment after the system started.
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            HttpResponseMessage response;
-            while (true)
-            {
-                using var content = new StringContent(body, Encoding.UTF8, "application/json");
-                response = await test.Gateway.PostAsync("/sessions", content, test.Cancel);
-                if (response.StatusCode == HttpStatusCode.Created || DateTime.UtcNow > deadline)
-                {
-                    break;
-                }
-
-                await Task.Delay(250, test.Cancel);
-            }
-
-            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync(test.Cancel));
-            var opened = await response.Content.ReadFromJsonAsync<JsonElement>(test.Cancel);
-
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = demo.ClientId, ["client_secret"] = demo.Secret });
-            var token = await (await test.Gateway.PostAsync("/oauth/token", form, test.Cancel)).Content.ReadFromJsonAsync<JsonElement>(test.Cancel);
-            var server = ContractChecked.Client(test.Gateway.BaseAddress!);
-            server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.GetProperty("access_token").GetString());
-            return new MarketplaceSession(test, demo, skill, opened, server);
-        }
-
-        /// <summary>The seed's step body: <c>client_id</c>, <c>nonce</c>, <c>skill</c>, <c>step</c>, <c>data</c>.</summary>
-        public Task<HttpResponseMessage> SubmitResponseAsync(string step, object data) =>
-            PostAsync(JsonSerializer.Serialize(new { client_id = demo.ClientId, nonce = Nonce, skill = Skill, step, data }));
-
-        public async Task<Submitted> SubmitAsync(string step, object data) => await AcceptedAsync(await SubmitResponseAsync(step, data));
-
-        public async Task<Submitted> SubmitRawAsync(string json) => await AcceptedAsync(await PostAsync(json));
-
-        /// <summary>Submits a step and waits for it to complete.</summary>
-        public async Task<JsonElement> CompleteAsync(string step, object data)
-        {
-            var finished = await FinishedAsync((await SubmitAsync(step, data)).StepId);
-            Assert.True(finished.GetProperty("status").GetString() == "COMPLETED", finished.GetRawText());
-            return finished;
-        }
-
-        public async Task<HttpResponseMessage> UploadAsync(Guid stepId, string kind, byte[] bytes, string fileName)
-        {
-            using var form = new MultipartFormDataContent
-            {
-                { new StringContent(demo.ClientId), "client_id" },
-                { new StringContent(Nonce), "nonce" },
-                { new StringContent(kind), "kind" },
-            };
-            var file = new ByteArrayContent(bytes);
-            file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            form.Add(file, "file", fileName);
-            return await Gateway.PostAsync($"/steps/{stepId}/upload", form, Cancel);
-        }
-
-        /// <summary>The step once it is COMPLETED or FAILED (long-polls while the connector works, then polls while verification is pending).</summary>
-        public async Task<JsonElement> FinishedAsync(Guid stepId)
-        {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                var step = await server.GetFromJsonAsync<JsonElement>($"/sessions/{SessionId}/steps/{stepId}?wait=20", Cancel);
-                var status = step.GetProperty("status").GetString();
-                if (status is "COMPLETED" or "FAILED" || DateTime.UtcNow > deadline)
-                {
-                    return step;
-                }
-
-                await Task.Delay(100, Cancel);
-            }
-        }
-
-        public async Task<JsonElement> ReadAsync() => await server.GetFromJsonAsync<JsonElement>($"/sessions/{SessionId}", Cancel);
-
-        public ValueTask DisposeAsync()
-        {
-            server.Dispose();
-            return ValueTask.CompletedTask;
-        }
-
-        private async Task<HttpResponseMessage> PostAsync(string json)
-        {
-            using var content = new StringContent(json, Encoding.UTF8, "application/json");
-            return await Gateway.PostAsync($"/sessions/{SessionId}/steps", content, Cancel);
-        }
-
-        private async Task<Submitted> AcceptedAsync(HttpResponseMessage response)
-        {
-            var body = await response.Content.ReadAsStringAsync(Cancel);
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"expected 202, got {(int)response.StatusCode}: {body}");
-            var accepted = JsonSerializer.Deserialize<JsonElement>(body);
-            Nonce = accepted.GetProperty("nonce").GetString()!;
-            var missing = accepted.TryGetProperty("missing_uploads", out var m) && m.ValueKind == JsonValueKind.Array
-                ? m.EnumerateArray().Select(x => x.GetString()!).ToList()
-                : [];
-            return new Submitted(Guid.Parse(accepted.GetProperty("step_id").GetString()!), accepted.GetProperty("status").GetString()!, missing);
-        }
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_id"] = demo.ClientId, ["client_secret"] = demo.Secret });
+        var token = await (await Gateway.PostAsync("/oauth/token", form, Cancel)).Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        return await new SessionClient(Gateway, demo.ClientId, demo.AppKey, token.GetProperty("access_token").GetString()).OpenAsync(skill, Cancel);
     }
+
+    /// <summary>The step once it is COMPLETED or FAILED (long-polls while the connector works, then while verification is pending).</summary>
+    private Task<JsonElement> FinishedAsync(DrivenSession session, Guid stepId) => session.WaitStepAsync(stepId, TimeSpan.FromSeconds(60), Cancel, "COMPLETED", "FAILED");
 }

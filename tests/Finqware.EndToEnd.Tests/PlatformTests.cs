@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 

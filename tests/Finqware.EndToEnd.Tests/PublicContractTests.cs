@@ -1,8 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 

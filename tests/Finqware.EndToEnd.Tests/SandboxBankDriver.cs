@@ -1,14 +1,8 @@
 using Microsoft.Extensions.Hosting;
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Numerics;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 using MassTransit;
 
 namespace Finqware.EndToEnd.Tests;
@@ -38,6 +32,9 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     public string AppKey { get; private set; } = "";
 
     public HttpClient Server { get; private set; } = null!;
+
+    /// <summary>The tenant's client app and server driving sessions through the gateway.</summary>
+    public SessionClient Sessions { get; private set; } = null!;
 
     public ConcurrentQueue<object> Events { get; } = new();
 
@@ -74,6 +71,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
         (driver.ClientId, driver.AppKey, var token) = await TenantAsync(system, environment, skills, cancel);
         driver.Server = ContractChecked.Client(gateway.BaseAddress!);
         driver.Server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        driver.Sessions = new SessionClient(gateway, driver.ClientId, driver.AppKey, token);
         await driver.StartBusAsync();
         return driver;
     }
@@ -146,68 +144,15 @@ public sealed class SandboxBankDriver : IAsyncDisposable
         }
     }
 
-    /// <summary>POST /sessions with the app key (allowing SessionService a moment to learn the tenant).</summary>
-    public async Task<Session> OpenAsync(string skill)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var response = await system.Gateway.PostAsJsonAsync("/sessions", new { client_id = ClientId, client_app_key = AppKey, skill }, cancel);
-            if (response.StatusCode == HttpStatusCode.Created || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-                var created = await response.Content.ReadFromJsonAsync<JsonElement>(cancel);
-                return new Session(skill, created.GetProperty("session_id").GetString()!) { Nonce = created.GetProperty("nonce").GetString()! };
-            }
-
-            await Task.Delay(250, cancel);
-        }
-    }
-
-    /// <summary>Submits a step with the session's current nonce; returns its step id.</summary>
-    public async Task<string> SubmitAsync(Session session, string step, object data)
-    {
-        var response = await system.Gateway.PostAsJsonAsync(
-            $"/sessions/{session.Id}/steps", new { client_id = ClientId, nonce = session.Nonce, skill = session.Skill, step, data }, cancel);
-        var body = await response.Content.ReadAsStringAsync(cancel);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{step}: {(int)response.StatusCode} {body}");
-        var accepted = JsonSerializer.Deserialize<JsonElement>(body);
-        session.Nonce = accepted.GetProperty("nonce").GetString()!;
-        return accepted.GetProperty("step_id").GetString()!;
-    }
-
-    /// <summary>Reads the step (server token) until its status is one of <paramref name="statuses"/>.</summary>
-    public async Task<JsonElement> WaitAsync(Session session, string stepId, params string[] statuses)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(45);
-        while (true)
-        {
-            var step = await Server.GetFromJsonAsync<JsonElement>($"/sessions/{session.Id}/steps/{stepId}?wait=5", cancel);
-            var status = step.GetProperty("status").GetString();
-            if (statuses.Contains(status))
-            {
-                return step;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"step {stepId} is {status}, expected {string.Join(" or ", statuses)}: {step}");
-            await Task.Delay(100, cancel);
-        }
-    }
-
-    /// <summary>Submits a step and waits until it is COMPLETED, FAILED or ACTION_REQUIRED.</summary>
-    public async Task<JsonElement> RunAsync(Session session, string step, object data) =>
-        await WaitAsync(session, await SubmitAsync(session, step, data), "COMPLETED", "FAILED", "ACTION_REQUIRED");
-
-    public async Task<string> SessionStatusAsync(Session session) =>
-        (await Server.GetFromJsonAsync<JsonElement>($"/sessions/{session.Id}", cancel)).GetProperty("status").GetString()!;
+    /// <summary>Opens a session of <paramref name="skill"/> as the tenant's client app (its server reads with its token).</summary>
+    public Task<DrivenSession> OpenAsync(string skill) => Sessions.OpenAsync(skill, cancel);
 
     /// <summary>Credentials and SCA of an AISP session for <paramref name="username"/> (pass_good), up to the SCA step's first answer.</summary>
-    public async Task<(Session Session, JsonElement Sca)> ConsentAsync(string username, object? sca = null)
+    public async Task<(DrivenSession Session, JsonElement Sca)> ConsentAsync(string username, object? sca = null)
     {
         var session = await OpenAsync(Aisp);
-        var credentials = await RunAsync(session, "credentials", new { username, password = "pass_good" });
-        Assert.Equal("COMPLETED", credentials.GetProperty("status").GetString());
-        return (session, await RunAsync(session, "sca", sca ?? new { otp = "123456" }));
+        await session.CompleteAsync("credentials", new { username, password = "pass_good" }, cancel);
+        return (session, await session.RunAsync("sca", sca ?? new { otp = "123456" }, cancel));
     }
 
     /// <summary>Follows a redirect action's URL as the user's browser would (no credentials), and approves or denies there.</summary>
@@ -278,14 +223,5 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     {
         Events.Enqueue(context.Message);
         return Task.CompletedTask;
-    }
-
-    public sealed class Session(string skill, string id)
-    {
-        public string Skill { get; } = skill;
-
-        public string Id { get; } = id;
-
-        public string Nonce { get; set; } = "";
     }
 }

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.EndToEnd.Tests;
@@ -28,32 +26,32 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
     {
         // Decoupled consents: their SCA steps are sent together and the connector is killed at once, so it dies holding
         // steps in every state: being run, ACTION_REQUIRED with the approval follow-up not yet due, still in the queue.
-        var sessions = new List<SandboxBankDriver.Session>();
+        var sessions = new List<DrivenSession>();
         for (var i = 0; i < 6; i++)
         {
             var session = await bank.OpenAsync(SandboxBankDriver.Aisp);
-            Assert.Equal("COMPLETED", (await bank.RunAsync(session, "credentials", new { username = "user_decoupled", password = "pass_good" })).GetProperty("status").GetString());
+            Assert.Equal("COMPLETED", (await session.RunAsync("credentials", new { username = "user_decoupled", password = "pass_good" })).GetProperty("status").GetString());
             sessions.Add(session);
         }
 
         var restarts = Connector.RestartCount;
         var group = Assert.Single(Connector.ProcessGroups);
-        var held = await Task.WhenAll(sessions.Select(s => bank.SubmitAsync(s, "sca", new { })));
+        var held = await Task.WhenAll(sessions.Select(s => s.SubmitAsync("sca", new { })));
         Assert.True(ChildProcess.SignalGroup(group, Signals.SIGKILL));
 
         // Steps sent while it is down wait in the queue for the restarted process.
-        var queued = new List<(SandboxBankDriver.Session Session, string StepId)>();
+        var queued = new List<(DrivenSession Session, SubmittedStep Step)>();
         for (var i = 0; i < 3; i++)
         {
             var session = await bank.OpenAsync(SandboxBankDriver.Aisp);
-            queued.Add((session, await bank.SubmitAsync(session, "credentials", new { username = "user_good", password = "pass_good" })));
+            queued.Add((session, await session.SubmitAsync("credentials", new { username = "user_good", password = "pass_good" })));
         }
 
-        var finished = await Task.WhenAll(sessions.Zip(held).Select(p => bank.WaitAsync(p.First, p.Second, "COMPLETED", "FAILED")));
+        var finished = await Task.WhenAll(sessions.Zip(held).Select(p => p.First.WaitStepAsync(p.Second.StepId, "COMPLETED", "FAILED")));
         Assert.All(finished, s => Assert.Equal("COMPLETED", s.GetProperty("status").GetString()));
-        foreach (var (session, stepId) in queued)
+        foreach (var (session, step) in queued)
         {
-            Assert.Equal("COMPLETED", (await bank.WaitAsync(session, stepId, "COMPLETED", "FAILED")).GetProperty("status").GetString());
+            Assert.Equal("COMPLETED", (await session.WaitStepAsync(step.StepId, "COMPLETED", "FAILED")).GetProperty("status").GetString());
         }
 
         Assert.True(Connector.RestartCount > restarts, "the AppHost should have restarted the killed connector");
@@ -64,7 +62,7 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
         await db.OpenAsync(Cancel);
         await using (var consents = new NpgsqlCommand("SELECT session_id, count(*) FROM sandbox_connections WHERE session_id = ANY(@ids) GROUP BY session_id", db))
         {
-            consents.Parameters.AddWithValue("ids", sessions.Select(s => Guid.Parse(s.Id)).ToArray());
+            consents.Parameters.AddWithValue("ids", sessions.Select(s => s.Id).ToArray());
             var counts = new Dictionary<Guid, long>();
             await using var reader = await consents.ExecuteReaderAsync(Cancel);
             while (await reader.ReadAsync(Cancel))
@@ -72,13 +70,13 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
                 counts[reader.GetGuid(0)] = reader.GetInt64(1);
             }
 
-            Assert.Equal(sessions.Select(s => Guid.Parse(s.Id)).Order(), counts.Keys.Order());
+            Assert.Equal(sessions.Select(s => s.Id).Order(), counts.Keys.Order());
             Assert.All(counts.Values, c => Assert.Equal(1, c));
         }
 
         await using (var ledger = new NpgsqlCommand("SELECT count(*) FROM processed_steps WHERE step_id = ANY(@ids)", db))
         {
-            ledger.Parameters.AddWithValue("ids", held.Concat(queued.Select(q => q.StepId)).Select(Guid.Parse).ToArray());
+            ledger.Parameters.AddWithValue("ids", held.Concat(queued.Select(q => q.Step)).Select(s => s.StepId).ToArray());
             Assert.Equal((long)(held.Length + queued.Count), await ledger.ExecuteScalarAsync(Cancel));
         }
 
@@ -108,10 +106,10 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
         for (var round = 0; round < 6 && (byFirst.Count == 0 || bySecond.Count == 0); round++)
         {
             var sessions = await Task.WhenAll(Enumerable.Range(0, 12).Select(_ => bank.OpenAsync(SandboxBankDriver.Aisp)));
-            var submitted = await Task.WhenAll(sessions.Select(s => bank.SubmitAsync(s, "credentials", new { username = "user_good", password = "pass_good" })));
-            var done = await Task.WhenAll(sessions.Zip(submitted).Select(p => bank.WaitAsync(p.First, p.Second, "COMPLETED", "FAILED")));
+            var submitted = await Task.WhenAll(sessions.Select(s => s.SubmitAsync("credentials", new { username = "user_good", password = "pass_good" })));
+            var done = await Task.WhenAll(sessions.Zip(submitted).Select(p => p.First.WaitStepAsync(p.Second.StepId, "COMPLETED", "FAILED")));
             Assert.All(done, s => Assert.Equal("COMPLETED", s.GetProperty("status").GetString()));
-            steps.AddRange(submitted);
+            steps.AddRange(submitted.Select(s => s.StepId.ToString()));
 
             // Console output may lag the published outcomes a little.
             await EventuallyAsync(() =>

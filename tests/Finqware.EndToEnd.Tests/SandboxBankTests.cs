@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.EndToEnd.Tests;
@@ -28,14 +24,14 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     public async Task User_good_consents_with_an_embedded_otp_and_gets_a_90_day_connection_whose_pending_transactions_book_later()
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Aisp);
-        var credentials = await bank.RunAsync(session, "credentials", new { username = "user_good", password = "pass_good" });
+        var credentials = await session.RunAsync("credentials", new { username = "user_good", password = "pass_good" });
         Assert.Equal(("COMPLETED", "EMBEDDED"), (credentials.GetProperty("status").GetString(), credentials.GetProperty("result").GetProperty("sca_method").GetString()));
-        Assert.Equal("IN_PROGRESS", await bank.SessionStatusAsync(session));
+        Assert.Equal("IN_PROGRESS", await session.StatusAsync());
 
-        var sca = await bank.RunAsync(session, "sca", new { otp = "123456" });
+        var sca = await session.RunAsync("sca", new { otp = "123456" });
 
         Assert.Equal("COMPLETED", sca.GetProperty("status").GetString());
-        Assert.Equal("COMPLETED", await bank.SessionStatusAsync(session));
+        Assert.Equal("COMPLETED", await session.StatusAsync());
         var result = sca.GetProperty("result");
         var connectionId = result.GetProperty("connection_id").GetString()!;
         var validFor = result.GetProperty("valid_until").GetDateTimeOffset() - DateTimeOffset.UtcNow;
@@ -46,7 +42,7 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
 
         // The consent's data, then (after SandboxBank__PendingBookingDelay) the same transactions booked.
         var first = await bank.EventuallyAsync(() => bank.EventsOf<ConnectionDataSynced>().FirstOrDefault(e => e.ConnectionId == connectionId));
-        Assert.Equal((Guid.Parse(session.Id), bank.ClientId, SandboxBankDriver.Aisp), (first.SessionId, first.ClientId, first.Skill));
+        Assert.Equal((session.Id, bank.ClientId, SandboxBankDriver.Aisp), (first.SessionId, first.ClientId, first.Skill));
         Assert.Equal(accounts.Select(a => a.GetProperty("account_id").GetString()), first.Accounts.Select(a => a.AccountId));
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         Assert.All(first.Accounts, a => Assert.True(a.Transactions.Min(t => t.BookingDate) <= today.AddDays(-90)));
@@ -89,10 +85,10 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal("decoupled", sca.GetProperty("action").GetProperty("type").GetString());
         Assert.Contains("approve", sca.GetProperty("action").GetProperty("instruction").GetString()!, StringComparison.Ordinal);
 
-        var done = await bank.WaitAsync(session, sca.GetProperty("step_id").GetString()!, "COMPLETED", "FAILED");
+        var done = await session.WaitStepAsync(sca.GetProperty("step_id").GetGuid(), "COMPLETED", "FAILED");
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.StartsWith("con_", done.GetProperty("result").GetProperty("connection_id").GetString(), StringComparison.Ordinal);
-        Assert.Equal("COMPLETED", await bank.SessionStatusAsync(session));
+        Assert.Equal("COMPLETED", await session.StatusAsync());
     }
 
     [Fact]
@@ -109,7 +105,7 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
         Assert.Contains("You approved", await approved.Content.ReadAsStringAsync(Cancel), StringComparison.Ordinal);
 
-        var done = await bank.WaitAsync(session, sca.GetProperty("step_id").GetString()!, "COMPLETED", "FAILED");
+        var done = await session.WaitStepAsync(sca.GetProperty("step_id").GetGuid(), "COMPLETED", "FAILED");
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.Equal(3, done.GetProperty("result").GetProperty("accounts").GetArrayLength());
         await AssertProblemAsync(await bank.DecideOnBankPageAsync(url, "deny"), HttpStatusCode.Conflict, "AUTHORISATION_FINISHED");
@@ -123,9 +119,9 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         var denied = await bank.DecideOnBankPageAsync(sca.GetProperty("action").GetProperty("url").GetString()!, "deny");
 
         Assert.Equal(HttpStatusCode.OK, denied.StatusCode);
-        var done = await bank.WaitAsync(session, sca.GetProperty("step_id").GetString()!, "COMPLETED", "FAILED");
+        var done = await session.WaitStepAsync(sca.GetProperty("step_id").GetGuid(), "COMPLETED", "FAILED");
         Assert.Equal(("FAILED", "SCA_DENIED"), (done.GetProperty("status").GetString(), done.GetProperty("error").GetProperty("code").GetString()));
-        Assert.Equal("FAILED", await bank.SessionStatusAsync(session));
+        Assert.Equal("FAILED", await session.StatusAsync());
     }
 
     [Theory]
@@ -135,10 +131,10 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Aisp);
 
-        var credentials = await bank.RunAsync(session, "credentials", new { username, password });
+        var credentials = await session.RunAsync("credentials", new { username, password });
 
         Assert.Equal(("FAILED", code), (credentials.GetProperty("status").GetString(), credentials.GetProperty("error").GetProperty("code").GetString()));
-        Assert.Equal("FAILED", await bank.SessionStatusAsync(session));
+        Assert.Equal("FAILED", await session.StatusAsync());
     }
 
     [Fact]
@@ -147,7 +143,7 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         var (session, sca) = await bank.ConsentAsync("user_good", new { otp = "000000" });
 
         Assert.Equal(("FAILED", "INVALID_OTP"), (sca.GetProperty("status").GetString(), sca.GetProperty("error").GetProperty("code").GetString()));
-        Assert.Equal("FAILED", await bank.SessionStatusAsync(session));
+        Assert.Equal("FAILED", await session.StatusAsync());
     }
 
     [Theory]
@@ -157,21 +153,21 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     public async Task A_payment_is_received_authorised_and_settles_rcvd_actc_acsp_acsc_whatever_the_sca(string username)
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Pisp);
-        var form = await bank.RunAsync(session, "payment_form", Payment("25.00"));
+        var form = await session.RunAsync("payment_form", Payment("25.00"));
         var paymentId = form.GetProperty("result").GetProperty("payment_id").GetString()!;
         Assert.Equal("RCVD", form.GetProperty("result").GetProperty("transaction_status").GetString());
-        Assert.Equal("COMPLETED", (await bank.RunAsync(session, "credentials", new { username, password = "pass_good" })).GetProperty("status").GetString());
+        Assert.Equal("COMPLETED", (await session.RunAsync("credentials", new { username, password = "pass_good" })).GetProperty("status").GetString());
 
-        var sca = await bank.RunAsync(session, "sca", username == "user_good" ? new { otp = "123456" } : new { });
+        var sca = await session.RunAsync("sca", username == "user_good" ? new { otp = "123456" } : new { });
         if (username == "user_redirect")
         {
             Assert.Equal(HttpStatusCode.OK, (await bank.DecideOnBankPageAsync(sca.GetProperty("action").GetProperty("url").GetString()!, "approve")).StatusCode);
         }
 
-        var done = await bank.WaitAsync(session, sca.GetProperty("step_id").GetString()!, "COMPLETED", "FAILED");
+        var done = await session.WaitStepAsync(sca.GetProperty("step_id").GetGuid(), "COMPLETED", "FAILED");
         Assert.Equal("COMPLETED", done.GetProperty("status").GetString());
         Assert.Equal((paymentId, "ACTC"), (done.GetProperty("result").GetProperty("payment_id").GetString(), done.GetProperty("result").GetProperty("transaction_status").GetString()));
-        Assert.Equal("COMPLETED", await bank.SessionStatusAsync(session));
+        Assert.Equal("COMPLETED", await session.StatusAsync());
 
         await bank.EventuallyAsync(() => Statuses(paymentId).Contains("ACSC") ? "" : null);
         Assert.Equal(["RCVD", "ACTC", "ACSP", "ACSC"], Statuses(paymentId));
@@ -185,10 +181,10 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     public async Task Documented_amounts_are_rejected_for_insufficient_funds_or_cancelled(string amount, string code, string[] statuses)
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Pisp);
-        var paymentId = (await bank.RunAsync(session, "payment_form", Payment(amount))).GetProperty("result").GetProperty("payment_id").GetString()!;
-        await bank.RunAsync(session, "credentials", new { username = "user_good", password = "pass_good" });
+        var paymentId = (await session.RunAsync("payment_form", Payment(amount))).GetProperty("result").GetProperty("payment_id").GetString()!;
+        await session.RunAsync("credentials", new { username = "user_good", password = "pass_good" });
 
-        var sca = await bank.RunAsync(session, "sca", new { otp = "123456" });
+        var sca = await session.RunAsync("sca", new { otp = "123456" });
 
         Assert.Equal(("FAILED", code), (sca.GetProperty("status").GetString(), sca.GetProperty("error").GetProperty("code").GetString()));
         Assert.Equal(statuses[^1], sca.GetProperty("result").GetProperty("transaction_status").GetString());
@@ -201,7 +197,7 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     {
         var session = await bank.OpenAsync(SandboxBankDriver.Pisp);
 
-        var form = await bank.RunAsync(session, "payment_form", Payment("25.00", "DE88370400440532013000"));
+        var form = await session.RunAsync("payment_form", Payment("25.00", "DE88370400440532013000"));
 
         Assert.Equal(("FAILED", "INVALID_CREDITOR_IBAN"), (form.GetProperty("status").GetString(), form.GetProperty("error").GetProperty("code").GetString()));
     }
@@ -217,11 +213,11 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
             JsonElement last = default;
             foreach (var step in manifest.GetProperty("steps").EnumerateArray())
             {
-                last = await bank.RunAsync(session, step.GetProperty("name").GetString()!, step.GetProperty("data_schema").GetProperty("examples")[0]);
+                last = await session.RunAsync(step.GetProperty("name").GetString()!, step.GetProperty("data_schema").GetProperty("examples")[0]);
                 Assert.Equal("COMPLETED", last.GetProperty("status").GetString());
             }
 
-            Assert.Equal("COMPLETED", await bank.SessionStatusAsync(session));
+            Assert.Equal("COMPLETED", await session.StatusAsync());
         }
     }
 
@@ -268,9 +264,9 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(("CONSENT_REVOKED_AT_BANK", connectionId, bank.ClientId), (failed.Code, failed.ConnectionId, failed.ClientId));
     }
 
-    private static RefreshConnection Refresh(string connectionId, SandboxBankDriver.Session session, string clientId) => new()
+    private static RefreshConnection Refresh(string connectionId, DrivenSession session, string clientId) => new()
     {
-        RequestId = Guid.NewGuid(), ConnectionId = connectionId, SessionId = Guid.Parse(session.Id), ClientId = clientId, Skill = SandboxBankDriver.Aisp, RequestedAt = DateTimeOffset.UtcNow,
+        RequestId = Guid.NewGuid(), ConnectionId = connectionId, SessionId = session.Id, ClientId = clientId, Skill = SandboxBankDriver.Aisp, RequestedAt = DateTimeOffset.UtcNow,
     };
 
     private List<string> Statuses(string paymentId) => bank.EventsOf<PaymentStatusChanged>().Where(s => s.PaymentId == paymentId).Select(s => s.Status).ToList();

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Finqware.Client;
 using Finqware.Client.Generated;
 using Finqware.Client.Generated.Models;
-using Finqware.Testing;
 using Microsoft.Kiota.Abstractions.Serialization;
 
 namespace Finqware.EndToEnd.Tests;

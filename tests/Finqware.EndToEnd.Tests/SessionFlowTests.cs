@@ -1,13 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using System.Buffers.Text;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Finqware.AppHost;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -135,29 +129,8 @@ public sealed class SessionFlowTests(SystemFixture system)
         await AssertProblemAsync(othersNonce, HttpStatusCode.NotFound, "^SESSION_NOT_FOUND$");
     }
 
-    private async Task<JsonElement> OpenSessionAsync(string clientId, string appKey)
-    {
-        // The seed's body, verbatim but for the ids. SessionService learns tenants from events: allow it a moment.
-        var body = $$"""
-            {
-              "client_id": "{{clientId}}",
-              "client_app_key": "{{appKey}}",
-              "skill": "{{Skill}}"
-            }
-            """;
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var response = await PostAsync("/sessions", body);
-            if (response.StatusCode == HttpStatusCode.Created || DateTime.UtcNow > deadline)
-            {
-                Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-                return await response.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-            }
-
-            await Task.Delay(250, Cancel);
-        }
-    }
+    private async Task<JsonElement> OpenSessionAsync(string clientId, string appKey) =>
+        (await new SessionClient(system.Gateway, clientId, appKey).OpenAsync(Skill, Cancel)).Opened;
 
     private async Task<MassTransit.IBusControl> BusAsync()
     {

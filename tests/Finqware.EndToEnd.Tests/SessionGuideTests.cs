@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 
@@ -34,7 +30,7 @@ public sealed class SessionGuideTests(SystemFixture system)
         await using var receiver = await WebhookReceiver.StartAsync(received);
         var tenant = await GatewayTenant.CreateAsync(system.Gateway, [GuideSkill], receiver.Url);
         // SessionService learns of the tenant from TenantUpserted: wait for it, so the guide's first call is not refused.
-        await tenant.OpenSessionAsync(system.Gateway, GuideSkill);
+        await tenant.Sessions(system.Gateway).OpenAsync(GuideSkill, cancel);
 
         var directory = Directory.CreateTempSubdirectory("session-guide");
         var pdf = Encoding.ASCII.GetBytes("%PDF-1.7\n% the user's ID, scanned\n").Concat(Enumerable.Range(0, 3000).Select(i => (byte)(i % 251))).ToArray();

@@ -1,13 +1,8 @@
 using Microsoft.Extensions.Hosting;
-using System.Collections.Concurrent;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using MassTransit;
 using Npgsql;
 
@@ -38,15 +33,9 @@ public sealed class SessionRestartTests(SystemFixture system)
         using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
         server.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", tenant.ApiToken);
 
-        var opened = await tenant.OpenSessionAsync(system.Gateway, Skill);
-        var sessionId = opened.GetProperty("session_id").GetGuid();
-        using var submit = await system.Gateway.PostAsJsonAsync($"/sessions/{sessionId}/steps", new
-        {
-            client_id = tenant.ClientId, nonce = opened.GetProperty("nonce").GetString(), skill = Skill, step = "consent", data = new { user = "user_good" },
-        }, Cancel);
-        var accepted = await submit.Content.ReadFromJsonAsync<JsonElement>(Cancel);
-        Assert.True(submit.IsSuccessStatusCode, accepted.ToString());
-        var stepId = accepted.GetProperty("step_id").GetGuid();
+        var session = await tenant.Sessions(system.Gateway).OpenAsync(Skill, Cancel);
+        var sessionId = session.Id;
+        var stepId = (await session.SubmitAsync("consent", new { user = "user_good" }, Cancel)).StepId;
 
         // The connector has the step; SessionService dies before the result comes back.
         await HeldStepHandler.Entered(stepId).WaitAsync(TimeSpan.FromSeconds(30), Cancel);
@@ -101,9 +90,9 @@ public sealed class SessionRestartTests(SystemFixture system)
         Assert.Equal("COMPLETED", again.GetProperty("status").GetString());
         Assert.Equal(step.GetProperty("updated_at").GetDateTimeOffset(), again.GetProperty("updated_at").GetDateTimeOffset());
         Assert.False(again.GetProperty("result").TryGetProperty("tampered", out _));
-        var session = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}", Cancel);
-        Assert.Equal("COMPLETED", session.GetProperty("status").GetString());
-        Assert.Single(session.GetProperty("steps").EnumerateArray());
+        var read = await session.ReadAsync(Cancel);
+        Assert.Equal("COMPLETED", read.GetProperty("status").GetString());
+        Assert.Single(read.GetProperty("steps").EnumerateArray());
         // One STEP_COMPLETED and one SESSION_COMPLETED, each once, whatever came twice.
         var deliveries = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/webhooks", Cancel);
         Assert.Equal(["SESSION_COMPLETED", "STEP_COMPLETED"], deliveries.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("type").GetString()).Order());

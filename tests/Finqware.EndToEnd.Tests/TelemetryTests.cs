@@ -1,7 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.EndToEnd.Tests;
 
 /// <summary>

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Finqware.AppHost.Hosting;
 using Finqware.AppHost.Infrastructure;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -94,25 +89,6 @@ public sealed record GatewayTenant(string ClientId, string AppKey, string Secret
             token.GetProperty("access_token").GetString()!);
     }
 
-    /// <summary>
-    /// Opens a session, waiting while SessionService has not yet received the tenant (TenantUpserted) or the connector's
-    /// first heartbeat: both arrive as events, moments after the tenant or the connector appeared.
-    /// </summary>
-    public async Task<JsonElement> OpenSessionAsync(HttpClient gateway, string skill)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            using var response = await gateway.PostAsJsonAsync("/sessions", new { client_id = ClientId, client_app_key = AppKey, skill });
-            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            if (response.StatusCode == HttpStatusCode.Created)
-            {
-                return body;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline && response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.ServiceUnavailable,
-                $"POST /sessions answered {(int)response.StatusCode}: {body}");
-            await Task.Delay(250);
-        }
-    }
+    /// <summary>Its client app and its server driving sessions through <paramref name="gateway"/>.</summary>
+    public SessionClient Sessions(HttpClient gateway) => new(gateway, ClientId, AppKey, ApiToken);
 }

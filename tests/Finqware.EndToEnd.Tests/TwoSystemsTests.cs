@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Finqware.AppHost;
 using Finqware.AppHost.Hosting;
-using Finqware.Testing;
 
 namespace Finqware.EndToEnd.Tests;
 

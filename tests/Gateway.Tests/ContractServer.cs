@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 

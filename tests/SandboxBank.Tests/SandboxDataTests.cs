@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Finqware.SkillConnectors.SandboxBank;
 
 namespace Finqware.SandboxBank.Tests;

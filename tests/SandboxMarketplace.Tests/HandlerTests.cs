@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.SandboxMarketplace;
 using Finqware.SkillConnectors.Sdk;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Finqware.Contracts.Skills;
 using Finqware.SkillConnectors.SandboxMarketplace;
 using NJsonSchema;

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Security.Cryptography;
-using System.Text;
 using Finqware.Client;
 using Finqware.Client.Generated.Models;
 using Finqware.Contracts.Tenants;

@@ -1,11 +1,6 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Security.Claims;
-using System.Text;
-using System.Text.Json;
 using Finqware.ServiceDefaults.Data.Idempotency;
 using Finqware.ServiceDefaults.Problems;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

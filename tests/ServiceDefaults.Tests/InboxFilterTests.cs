@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Finqware.ServiceDefaults.Data;
-using Finqware.Testing;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

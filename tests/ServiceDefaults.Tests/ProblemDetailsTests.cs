@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using Finqware.ServiceDefaults;
 using Finqware.ServiceDefaults.Problems;
 using Microsoft.AspNetCore.Builder;

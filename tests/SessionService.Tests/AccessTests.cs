@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;

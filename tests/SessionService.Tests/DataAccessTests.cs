@@ -1,46 +1,28 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Payments;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Finqware.SessionService.Tests;
 
 /// <summary>Who may read the data APIs, what bad input answers, expiry, and the OpenAPI document.</summary>
-public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : WithTestBank(postgres, rabbit)
 {
-    private SessionHost host = null!;
-    private TestBank bank = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        host = await SessionHost.StartAsync(postgres, rabbit, withConnector: false);
-        bank = await TestBank.StartAsync(host);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await bank.DisposeAsync();
-        await host.DisposeAsync();
-    }
-
     [Fact]
     public async Task Another_tenants_token_gets_404_on_every_route_and_a_client_app_key_or_no_token_401()
     {
-        var owner = await host.NewTenantAsync();
-        var other = await host.NewTenantAsync();
+        var owner = await Host.NewTenantAsync();
+        var other = await Host.NewTenantAsync();
         var connectionId = await ConnectAsync(owner);
         var sessionId = Guid.NewGuid();
-        await bank.PublishAndWaitAsync(new PaymentInitiated
+        await Bank.PublishAndWaitAsync(new PaymentInitiated
         {
             PaymentId = "pay-1", SessionId = sessionId, StepId = Guid.NewGuid(), ClientId = owner.ClientId, Skill = TestBank.Skill,
             CreditorName = "Utility Co", CreditorIban = "DE89370400440532013000", Amount = 1m, Currency = "EUR", Status = "RCVD", At = DateTimeOffset.UtcNow,
         }, nameof(PaymentInitiatedConsumer));
-        await bank.PublishAndWaitAsync(new ApplicationUpdated
+        await Bank.PublishAndWaitAsync(new ApplicationUpdated
         {
             ApplicationId = "app-1", SessionId = sessionId, ClientId = owner.ClientId, Skill = TestSkills.Deposit, Product = "deposit", Status = "OFFERED", At = DateTimeOffset.UtcNow,
         }, nameof(ApplicationUpdatedConsumer));
@@ -61,40 +43,40 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
         };
         foreach (var (method, path, body, code, unknown) in routes)
         {
-            var (status, problem) = await host.SendAsync(method, path, body, SessionHost.Bearer(host.ApiToken(other.ClientId)));
+            var (status, problem) = await Host.SendAsync(method, path, body, SessionHost.Bearer(Host.ApiToken(other.ClientId)));
             Assert.True(status == 404, $"{method} {path}: {status} {problem}");
             Assert.Equal(code, problem.GetProperty("code").GetString());
-            var (_, missing) = await host.SendAsync(method, unknown, body is null ? null : new { connection_id = "nope" }, SessionHost.Bearer(host.ApiToken(owner.ClientId)));
+            var (_, missing) = await Host.SendAsync(method, unknown, body is null ? null : new { connection_id = "nope" }, SessionHost.Bearer(Host.ApiToken(owner.ClientId)));
             Assert.Equal((missing.GetProperty("title").GetString(), missing.GetProperty("detail").GetString()), (problem.GetProperty("title").GetString(), problem.GetProperty("detail").GetString()));
 
-            foreach (var credential in new AuthenticationHeaderValue?[] { SessionHost.Basic(owner.ClientId, owner.AppKey), null, SessionHost.Bearer("not-a-token"), SessionHost.Bearer(host.ApiToken(owner.ClientId, audience: "portal")) })
+            foreach (var credential in new AuthenticationHeaderValue?[] { SessionHost.Basic(owner.ClientId, owner.AppKey), null, SessionHost.Bearer("not-a-token"), SessionHost.Bearer(Host.ApiToken(owner.ClientId, audience: "portal")) })
             {
-                var (refused, unauthorized) = await host.SendAsync(method, path, body, credential);
+                var (refused, unauthorized) = await Host.SendAsync(method, path, body, credential);
                 Assert.True(refused == 401, $"{method} {path} with {credential?.Scheme ?? "nothing"}: {refused}");
                 Assert.Equal("UNAUTHORIZED", unauthorized.GetProperty("code").GetString());
             }
         }
 
-        Assert.Empty((await host.SendAsync(HttpMethod.Get, "/connections", auth: SessionHost.Bearer(host.ApiToken(other.ClientId)))).Body.GetProperty("connections").EnumerateArray());
-        Assert.Empty((await host.SendAsync(HttpMethod.Get, "/accounts", auth: SessionHost.Bearer(host.ApiToken(other.ClientId)))).Body.GetProperty("accounts").EnumerateArray());
-        Assert.Equal(401, (await host.SendAsync(HttpMethod.Get, "/connections", auth: SessionHost.Basic(owner.ClientId, owner.AppKey))).Status);
+        Assert.Empty((await Host.SendAsync(HttpMethod.Get, "/connections", auth: SessionHost.Bearer(Host.ApiToken(other.ClientId)))).Body.GetProperty("connections").EnumerateArray());
+        Assert.Empty((await Host.SendAsync(HttpMethod.Get, "/accounts", auth: SessionHost.Bearer(Host.ApiToken(other.ClientId)))).Body.GetProperty("accounts").EnumerateArray());
+        Assert.Equal(401, (await Host.SendAsync(HttpMethod.Get, "/connections", auth: SessionHost.Basic(owner.ClientId, owner.AppKey))).Status);
 
         // Nothing the other tenant tried changed the owner's connection.
-        var (_, connection) = await host.SendAsync(HttpMethod.Get, $"/connections/{connectionId}", auth: SessionHost.Bearer(host.ApiToken(owner.ClientId)));
+        var (_, connection) = await Host.SendAsync(HttpMethod.Get, $"/connections/{connectionId}", auth: SessionHost.Bearer(Host.ApiToken(owner.ClientId)));
         Assert.Equal("ACTIVE", connection.GetProperty("status").GetString());
-        Assert.Empty(bank.Refreshes);
+        Assert.Empty(Bank.Refreshes);
     }
 
     [Fact]
     public async Task Bad_queries_and_cursors_are_problems_with_stable_codes()
     {
-        var tenant = await host.NewTenantAsync();
+        var tenant = await Host.NewTenantAsync();
         var connectionId = await ConnectAsync(tenant);
         var otherConnection = await ConnectAsync(tenant);
         var transactions = $"/accounts/{connectionId}-current/transactions";
         var (_, page) = await GetAsync(tenant, $"/accounts/{otherConnection}-current/transactions?limit=1");
         var foreignListCursor = page.GetProperty("next_cursor").GetString();
-        var (_, sync) = await host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = otherConnection }, Token(tenant));
+        var (_, sync) = await Host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = otherConnection }, Token(tenant));
         var foreignSyncCursor = sync.GetProperty("next_cursor").GetString();
 
         foreach (var (query, status, code, field) in new (string, int, string, string?)[]
@@ -132,7 +114,7 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
             ("{\"connection_id\": ", 400, "MALFORMED_JSON"),
         })
         {
-            var (actual, problem) = await host.SendAsync(HttpMethod.Post, "/transactions/sync", body, Token(tenant));
+            var (actual, problem) = await Host.SendAsync(HttpMethod.Post, "/transactions/sync", body, Token(tenant));
             Assert.True(actual == status, $"{body}: {actual} {problem}");
             Assert.Equal(code, problem.GetProperty("code").GetString());
         }
@@ -145,32 +127,32 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
     [Fact]
     public async Task The_sweep_warns_once_seven_days_before_valid_until_and_then_expires_the_connection()
     {
-        var tenant = await host.NewTenantAsync("http://127.0.0.1:9/hook");
+        var tenant = await Host.NewTenantAsync("http://127.0.0.1:9/hook");
         var connectionId = await ConnectAsync(tenant);
-        var validUntil = bank.Consents[connectionId].ValidUntil;
-        var sweep = host.Services.GetRequiredService<ConnectionExpirySweep>();
-        Task<int> Warnings() => host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId && w.EventType == "CONNECTION_EXPIRING"));
+        var validUntil = Bank.Consents[connectionId].ValidUntil;
+        var sweep = Host.Services.GetRequiredService<ConnectionExpirySweep>();
+        Task<int> Warnings() => Host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId && w.EventType == "CONNECTION_EXPIRING"));
 
         // Eight days before: nothing yet.
-        host.Clock.SetUtcNow(validUntil.AddDays(-8));
+        Host.Clock.SetUtcNow(validUntil.AddDays(-8));
         await sweep.SweepAsync(TestContext.Current.CancellationToken);
         Assert.Equal(0, await Warnings());
 
         // Six days before: one warning, however often the sweep runs (the background one runs on the same clock).
-        host.Clock.SetUtcNow(validUntil.AddDays(-6));
+        Host.Clock.SetUtcNow(validUntil.AddDays(-6));
         await sweep.SweepAsync(TestContext.Current.CancellationToken);
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.ExpiringNotifiedAt != null));
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.ExpiringNotifiedAt != null));
         await sweep.SweepAsync(TestContext.Current.CancellationToken);
         Assert.Equal(1, await Warnings());
-        var warning = JsonDocument.Parse(await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.EventType == "CONNECTION_EXPIRING").Select(w => w.Payload).SingleAsync())).RootElement;
+        var warning = JsonDocument.Parse(await Host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.EventType == "CONNECTION_EXPIRING").Select(w => w.Payload).SingleAsync())).RootElement;
         Assert.Equal(connectionId, warning.GetProperty("connection_id").GetString());
         Assert.Equal(validUntil, warning.GetProperty("valid_until").GetDateTimeOffset());
         Assert.Equal(200, (await GetAsync(tenant, $"/accounts/{connectionId}-current")).Status);
 
         // Past valid_until: EXPIRED, reads refused, the connection itself still readable.
-        host.Clock.SetUtcNow(validUntil.AddSeconds(1));
+        Host.Clock.SetUtcNow(validUntil.AddSeconds(1));
         await sweep.SweepAsync(TestContext.Current.CancellationToken);
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.Status == ConnectionStatus.Expired));
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.Status == ConnectionStatus.Expired));
         Assert.Equal(1, await Warnings());
         foreach (var path in new[] { $"/accounts/{connectionId}-current", $"/accounts/{connectionId}-current/balances", $"/accounts/{connectionId}-current/transactions", $"/accounts?connection_id={connectionId}" })
         {
@@ -179,9 +161,9 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
             Assert.Equal("CONNECTION_EXPIRED", problem.GetProperty("code").GetString());
         }
 
-        var (syncStatus, syncProblem) = await host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId }, Token(tenant));
+        var (syncStatus, syncProblem) = await Host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId }, Token(tenant));
         Assert.Equal((403, "CONNECTION_EXPIRED"), (syncStatus, syncProblem.GetProperty("code").GetString()));
-        Assert.Equal(403, (await host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
+        Assert.Equal(403, (await Host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
         Assert.Equal("EXPIRED", (await GetAsync(tenant, $"/connections/{connectionId}")).Body.GetProperty("status").GetString());
         Assert.Single((await GetAsync(tenant, "/connections?status=EXPIRED")).Body.GetProperty("connections").EnumerateArray());
     }
@@ -189,7 +171,7 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
     [Fact]
     public async Task The_openapi_document_lists_every_data_endpoint_with_its_responses()
     {
-        var (status, document) = await host.SendAsync(HttpMethod.Get, "/openapi/v1.json");
+        var (status, document) = await Host.SendAsync(HttpMethod.Get, "/openapi/v1.json");
         Assert.Equal(200, status);
         var paths = document.GetProperty("paths");
         foreach (var (path, method, operation, responses) in new (string, string, string, string[])[]
@@ -224,17 +206,17 @@ public sealed class DataAccessTests(PostgresServerFixture postgres, RabbitMqFixt
     private async Task<string> ConnectAsync(TestTenant tenant)
     {
         var connectionId = $"conn-{Guid.NewGuid():N}";
-        bank.Consents[connectionId] = new BankConsent
+        Bank.Consents[connectionId] = new BankConsent
         {
             ConnectionId = connectionId, ClientId = tenant.ClientId, SessionId = Guid.NewGuid(),
-            ValidUntil = new DateTimeOffset(host.Clock.GetUtcNow().AddDays(90).UtcDateTime.Date, TimeSpan.Zero), Accounts = TestBank.SandboxAccounts(connectionId),
+            ValidUntil = new DateTimeOffset(Host.Clock.GetUtcNow().AddDays(90).UtcDateTime.Date, TimeSpan.Zero), Accounts = TestBank.SandboxAccounts(connectionId),
         };
-        await bank.PublishSyncAsync(connectionId);
-        await host.WaitForAsync(db => db.Connections.AnyAsync(c => c.ConnectionId == connectionId));
+        await Bank.PublishSyncAsync(connectionId);
+        await Host.WaitForAsync(db => db.Connections.AnyAsync(c => c.ConnectionId == connectionId));
         return connectionId;
     }
 
-    private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) => host.SendAsync(HttpMethod.Get, path, auth: Token(tenant));
+    private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) => Host.SendAsync(HttpMethod.Get, path, auth: Token(tenant));
 
-    private AuthenticationHeaderValue Token(TestTenant tenant) => SessionHost.Bearer(host.ApiToken(tenant.ClientId));
+    private AuthenticationHeaderValue Token(TestTenant tenant) => SessionHost.Bearer(Host.ApiToken(tenant.ClientId));
 }

@@ -1,9 +1,6 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Connections;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;
@@ -13,23 +10,8 @@ namespace Finqware.SessionService.Tests;
 /// real RabbitMQ, the connector's data events fill connections, accounts and transactions in PostgreSQL, and the tenant
 /// reads them with its API token.
 /// </summary>
-public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : WithTestBank(postgres, rabbit)
 {
-    private SessionHost host = null!;
-    private TestBank bank = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        host = await SessionHost.StartAsync(postgres, rabbit, withConnector: false);
-        bank = await TestBank.StartAsync(host);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await bank.DisposeAsync();
-        await host.DisposeAsync();
-    }
-
     [Fact]
     public async Task A_consent_step_gives_a_connection_whose_accounts_balances_and_transactions_read_back()
     {
@@ -85,7 +67,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.Equal(["t-coffee"], ranged.GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("transaction_id").GetString()));
 
         // The first sync brought changes: the tenant hears of them.
-        var hook = await host.QueryAsync(db => db.WebhookDeliveries.SingleAsync(w => w.ClientId == tenant.ClientId && w.EventType == "TRANSACTIONS_UPDATED"));
+        var hook = await Host.QueryAsync(db => db.WebhookDeliveries.SingleAsync(w => w.ClientId == tenant.ClientId && w.EventType == "TRANSACTIONS_UPDATED"));
         var body = JsonDocument.Parse(hook.Payload).RootElement;
         Assert.Equal(connectionId, body.GetProperty("connection_id").GetString());
         Assert.Equal(5, body.GetProperty("added").GetInt32());
@@ -108,19 +90,19 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.Empty(Ids(idle, "added").Concat(Ids(idle, "modified")).Concat(Ids(idle, "removed")));
 
         // At the bank: groceries books (another amount and date), the taxi hold is dropped, a new payment arrives.
-        bank.Change(connectionId, $"{connectionId}-current", txs =>
+        Bank.Change(connectionId, $"{connectionId}-current", txs =>
         [
             .. txs.Where(t => t.TransactionId is not ("t-groceries" or "t-taxi")),
             TestBank.Tx("t-groceries", "booked", -55.35m, new DateOnly(2026, 1, 13), "Mega Image", "Card payment"),
             TestBank.Tx("t-rent", "booked", -700m, new DateOnly(2026, 1, 14), "Landlord", "Rent"),
         ]);
-        var seq = await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
-        var (refreshStatus, refresh) = await host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant));
+        var seq = await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
+        var (refreshStatus, refresh) = await Host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant));
         Assert.Equal(202, refreshStatus);
         Assert.Equal("REFRESH_REQUESTED", refresh.GetProperty("status").GetString());
         Assert.Equal(connectionId, refresh.GetProperty("connection_id").GetString());
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.ChangeSeq > seq));
-        Assert.Equal(refresh.GetProperty("request_id").GetGuid(), Assert.Single(bank.Refreshes).RequestId);
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.ChangeSeq > seq));
+        Assert.Equal(refresh.GetProperty("request_id").GetGuid(), Assert.Single(Bank.Refreshes).RequestId);
 
         var (_, second) = await SyncAsync(tenant, connectionId, cursor);
         Assert.Equal(["t-rent"], Ids(second, "added"));
@@ -162,7 +144,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         var (tenant, connectionId, _) = await ConsentAsync();
         var accountId = $"{connectionId}-current";
         // 30 transactions over 10 days, three a day.
-        bank.Change(connectionId, accountId, _ => [.. Enumerable.Range(0, 30).Select(i =>
+        Bank.Change(connectionId, accountId, _ => [.. Enumerable.Range(0, 30).Select(i =>
             TestBank.Tx($"t{i:00}", "booked", -i, new DateOnly(2026, 2, 1).AddDays(i / 3), "Shop", null))]);
         await SyncAndWaitAsync(tenant, connectionId);
 
@@ -172,7 +154,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.Equal(12, seen.Count);
 
         // New transactions on the newest day, on a day inside the first page and on the oldest day.
-        bank.Change(connectionId, accountId, txs =>
+        Bank.Change(connectionId, accountId, txs =>
         [
             .. txs,
             TestBank.Tx("new-newest", "booked", -1m, new DateOnly(2026, 2, 10), "Shop", null),
@@ -204,24 +186,24 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
     {
         var (tenant, connectionId, _) = await ConsentAsync();
         var before = await SnapshotAsync(tenant, connectionId);
-        var seq = await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
-        var hooks = await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId));
+        var seq = await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
+        var hooks = await Host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId));
 
         // The same sync redelivered under the same message id (the inbox drops it) and sent anew under another one
         // (nothing differs, so nothing changes). The inbox row is committed with the change, so once both ids are there
         // both copies were applied.
-        var sync = bank.Snapshot(connectionId);
+        var sync = Bank.Snapshot(connectionId);
         var messageId = Guid.NewGuid();
         var consumed = await InboxCountAsync(nameof(ConnectionDataSyncedConsumer));
-        await bank.PublishAsync(sync, messageId);
-        await bank.PublishAsync(sync, messageId);
-        await bank.PublishAsync(sync);
-        await host.WaitForAsync(async db => await db.Set<InboxMessage>().CountAsync(m => m.Consumer == nameof(ConnectionDataSyncedConsumer)) == consumed + 2);
-        Assert.Equal(sync.SyncedAt, await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.LastSyncedAt).SingleAsync()));
+        await Bank.PublishAsync(sync, messageId);
+        await Bank.PublishAsync(sync, messageId);
+        await Bank.PublishAsync(sync);
+        await Host.WaitForAsync(async db => await db.Set<InboxMessage>().CountAsync(m => m.Consumer == nameof(ConnectionDataSyncedConsumer)) == consumed + 2);
+        Assert.Equal(sync.SyncedAt, await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.LastSyncedAt).SingleAsync()));
 
-        Assert.Equal(1, await host.QueryAsync(db => db.Connections.CountAsync(c => c.ClientId == tenant.ClientId)));
-        Assert.Equal(seq, await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync()));
-        Assert.Equal(hooks, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId)));
+        Assert.Equal(1, await Host.QueryAsync(db => db.Connections.CountAsync(c => c.ClientId == tenant.ClientId)));
+        Assert.Equal(seq, await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync()));
+        Assert.Equal(hooks, await Host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.ClientId == tenant.ClientId)));
         Assert.Equal(before.Accounts, (await SnapshotAsync(tenant, connectionId)).Accounts);
         Assert.Equal(before.Transactions, (await SnapshotAsync(tenant, connectionId)).Transactions);
     }
@@ -230,9 +212,9 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
     public async Task A_refused_refresh_shows_as_last_refresh_error_and_keeps_the_data()
     {
         var (tenant, connectionId, _) = await ConsentAsync();
-        bank.FailNextRefreshWith = "CONSENT_REVOKED_AT_BANK";
-        Assert.Equal(202, (await host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.LastRefreshErrorCode != null));
+        Bank.FailNextRefreshWith = "CONSENT_REVOKED_AT_BANK";
+        Assert.Equal(202, (await Host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.LastRefreshErrorCode != null));
 
         var (_, connection) = await GetAsync(tenant, $"/connections/{connectionId}");
         var error = connection.GetProperty("last_refresh_error");
@@ -243,7 +225,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
 
         // A later successful refresh clears it.
         await SyncAndWaitAsync(tenant, connectionId, expectChanges: false);
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.LastRefreshErrorCode == null));
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId && c.LastRefreshErrorCode == null));
         Assert.False((await GetAsync(tenant, $"/connections/{connectionId}")).Body.TryGetProperty("last_refresh_error", out _));
     }
 
@@ -253,11 +235,11 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         var (tenant, connectionId, _) = await ConsentAsync();
         var (_, firstSync) = await SyncAsync(tenant, connectionId, null);
 
-        Assert.Equal(204, (await host.SendAsync(HttpMethod.Delete, $"/connections/{connectionId}", auth: Token(tenant))).Status);
-        Assert.Equal(204, (await host.SendAsync(HttpMethod.Delete, $"/connections/{connectionId}", auth: Token(tenant))).Status);
+        Assert.Equal(204, (await Host.SendAsync(HttpMethod.Delete, $"/connections/{connectionId}", auth: Token(tenant))).Status);
+        Assert.Equal(204, (await Host.SendAsync(HttpMethod.Delete, $"/connections/{connectionId}", auth: Token(tenant))).Status);
 
-        await host.WaitForAsync(async db => !bank.Revocations.IsEmpty && !await db.Set<OutboxMessage>().AnyAsync());
-        var revocation = Assert.Single(bank.Revocations);
+        await Host.WaitForAsync(async db => !Bank.Revocations.IsEmpty && !await db.Set<OutboxMessage>().AnyAsync());
+        var revocation = Assert.Single(Bank.Revocations);
         Assert.Equal(connectionId, revocation.ConnectionId);
         Assert.Equal(tenant.ClientId, revocation.ClientId);
         Assert.Equal(TestBank.Skill, revocation.Skill);
@@ -272,7 +254,7 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
             (HttpMethod.Post, $"/connections/{connectionId}/refresh", null),
         })
         {
-            var (status, problem) = await host.SendAsync(method, path, body, Token(tenant));
+            var (status, problem) = await Host.SendAsync(method, path, body, Token(tenant));
             Assert.True(status == 403, $"{method} {path}: {status} {problem}");
             Assert.Equal("CONNECTION_REVOKED", problem.GetProperty("code").GetString());
         }
@@ -284,29 +266,29 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.Empty((await GetAsync(tenant, "/connections?status=ACTIVE")).Body.GetProperty("connections").EnumerateArray());
 
         // Data the connector still sends does not bring it back.
-        var seq = await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
+        var seq = await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => c.ChangeSeq).SingleAsync());
         var consumed = await InboxCountAsync(nameof(ConnectionDataSyncedConsumer));
-        bank.Change(connectionId, $"{connectionId}-current", txs => [.. txs, TestBank.Tx("t-late", "booked", -1m, new DateOnly(2026, 1, 20), "Shop", null)]);
-        await bank.PublishSyncAsync(connectionId);
-        await host.WaitForAsync(async db => await db.Set<InboxMessage>().CountAsync(m => m.Consumer == nameof(ConnectionDataSyncedConsumer)) == consumed + 1);
-        var after = await host.QueryAsync(db => db.Connections.SingleAsync(c => c.ConnectionId == connectionId));
+        Bank.Change(connectionId, $"{connectionId}-current", txs => [.. txs, TestBank.Tx("t-late", "booked", -1m, new DateOnly(2026, 1, 20), "Shop", null)]);
+        await Bank.PublishSyncAsync(connectionId);
+        await Host.WaitForAsync(async db => await db.Set<InboxMessage>().CountAsync(m => m.Consumer == nameof(ConnectionDataSyncedConsumer)) == consumed + 1);
+        var after = await Host.QueryAsync(db => db.Connections.SingleAsync(c => c.ConnectionId == connectionId));
         Assert.Equal(("REVOKED", seq), (after.Status, after.ChangeSeq));
     }
 
-    private Task<int> InboxCountAsync(string consumer) => host.QueryAsync(db => db.Set<InboxMessage>().CountAsync(m => m.Consumer == consumer));
+    private Task<int> InboxCountAsync(string consumer) => Host.QueryAsync(db => db.Set<InboxMessage>().CountAsync(m => m.Consumer == consumer));
 
     private async Task<(TestTenant Tenant, string ConnectionId, JsonElement Result)> ConsentAsync()
     {
-        var tenant = await host.NewTenantAsync("http://127.0.0.1:9/hook", TestBank.Skill);
-        var (sessionId, stepId) = await host.SubmitConsentAsync(tenant, TestBank.Skill);
+        var tenant = await Host.NewTenantAsync("http://127.0.0.1:9/hook", TestBank.Skill);
+        var (sessionId, stepId) = await Host.SubmitConsentAsync(tenant, TestBank.Skill);
         for (var i = 0; i < 10; i++)
         {
-            var (_, read) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}?wait=10", auth: Token(tenant));
+            var (_, read) = await Host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}?wait=10", auth: Token(tenant));
             if (read.GetProperty("status").GetString() == "COMPLETED")
             {
                 var result = read.GetProperty("result");
                 var connectionId = result.GetProperty("connection_id").GetString()!;
-                await host.WaitForAsync(db => db.Connections.AnyAsync(c => c.ConnectionId == connectionId));
+                await Host.WaitForAsync(db => db.Connections.AnyAsync(c => c.ConnectionId == connectionId));
                 return (tenant, connectionId, result);
             }
         }
@@ -317,9 +299,9 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
     /// <summary>Refreshes through the API and waits until the connector's new data is applied.</summary>
     private async Task SyncAndWaitAsync(TestTenant tenant, string connectionId, bool expectChanges = true)
     {
-        var before = await host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => new { c.ChangeSeq, c.LastSyncedAt }).SingleAsync());
-        Assert.Equal(202, (await host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
-        await host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId
+        var before = await Host.QueryAsync(db => db.Connections.Where(c => c.ConnectionId == connectionId).Select(c => new { c.ChangeSeq, c.LastSyncedAt }).SingleAsync());
+        Assert.Equal(202, (await Host.SendAsync(HttpMethod.Post, $"/connections/{connectionId}/refresh", auth: Token(tenant))).Status);
+        await Host.WaitForAsync(async db => await db.Connections.AnyAsync(c => c.ConnectionId == connectionId
             && (expectChanges ? c.ChangeSeq > before.ChangeSeq : c.LastSyncedAt > before.LastSyncedAt)));
     }
 
@@ -330,12 +312,12 @@ public sealed class DataApiTests(PostgresServerFixture postgres, RabbitMqFixture
         return (accounts, transactions);
     }
 
-    private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) => host.SendAsync(HttpMethod.Get, path, auth: Token(tenant));
+    private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) => Host.SendAsync(HttpMethod.Get, path, auth: Token(tenant));
 
     private Task<(int Status, JsonElement Body)> SyncAsync(TestTenant tenant, string connectionId, string? cursor, int? count = null) =>
-        host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, cursor, count }, Token(tenant));
+        Host.SendAsync(HttpMethod.Post, "/transactions/sync", new { connection_id = connectionId, cursor, count }, Token(tenant));
 
-    private AuthenticationHeaderValue Token(TestTenant tenant) => SessionHost.Bearer(host.ApiToken(tenant.ClientId));
+    private AuthenticationHeaderValue Token(TestTenant tenant) => SessionHost.Bearer(Host.ApiToken(tenant.ClientId));
 
     private static IEnumerable<string> Ids(JsonElement body, string property) =>
         body.GetProperty(property).EnumerateArray().Select(t => t.GetProperty("transaction_id").GetString()!).Order(StringComparer.Ordinal);

@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Text.Json;
 using Finqware.Contracts.Skills;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;
@@ -19,18 +15,11 @@ public sealed class ExpiryAndAvailabilityTests(PostgresServerFixture postgres, R
 
     public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
+    /// <summary>Right after the clock jumps, the skill is available again with the connector's next heartbeat (503 until then).</summary>
     private async Task<(Guid SessionId, string Nonce)> OpenAsync(TestTenant tenant, string skill = TestSkills.Deposit)
     {
-        // Right after the clock jumps, the skill is available again with the connector's next heartbeat.
-        var (status, body) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill });
-        for (var i = 0; i < 50 && status == 503; i++)
-        {
-            await Task.Delay(100);
-            (status, body) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill });
-        }
-
-        Assert.True(status == 201, body.ToString());
-        return (body.GetProperty("session_id").GetGuid(), body.GetProperty("nonce").GetString()!);
+        var session = await host.Sessions(tenant).OpenAsync(skill);
+        return (session.Id, session.Nonce);
     }
 
     private Task<string> StatusAsync(Guid sessionId) => host.QueryAsync(db => db.Sessions.Where(s => s.Id == sessionId).Select(s => s.Status).SingleAsync());

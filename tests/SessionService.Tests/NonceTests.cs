@@ -1,5 +1,4 @@
 using System.Buffers.Text;
-using System.Text;
 using Finqware.SessionService.Nonces;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;

@@ -1,56 +1,39 @@
-using System.Net.Http.Headers;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SessionService.Applications;
 using Finqware.SessionService.Payments;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;
 
 /// <summary>Payments and marketplace applications as connectors report them over RabbitMQ, read back by the tenant's server.</summary>
-public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : WithTestBank(postgres, rabbit)
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 12, 9, 0, 0, TimeSpan.Zero);
-    private SessionHost host = null!;
-    private TestBank bank = null!;
-
-    public async ValueTask InitializeAsync()
-    {
-        host = await SessionHost.StartAsync(postgres, rabbit, withConnector: false);
-        bank = await TestBank.StartAsync(host);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await bank.DisposeAsync();
-        await host.DisposeAsync();
-    }
 
     [Fact]
     public async Task A_payment_moves_through_its_statuses_to_ACSC_in_order_and_a_terminal_status_never_changes()
     {
-        var tenant = await host.NewTenantAsync("http://127.0.0.1:9/hook");
+        var tenant = await Host.NewTenantAsync("http://127.0.0.1:9/hook");
         var sessionId = Guid.NewGuid();
         // The first status change overtakes the initiation (they travel on separate queues): both end up in one payment.
-        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACTC", T0.AddSeconds(1)), nameof(PaymentStatusChangedConsumer));
-        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
-        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACSP", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACTC", T0.AddSeconds(1)), nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
+        await Bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "ACSP", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
         var acsc = Status(tenant, sessionId, "pay-1", "ACSC", T0.AddSeconds(3));
-        await bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
         var settled = (await GetAsync(tenant, "/payments/pay-1")).Body.ToString();
 
         // A duplicate, and a status after the terminal one: nothing changes, no webhook.
-        var hooks = await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.EventType == "PAYMENT_STATUS_CHANGED"));
-        await bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
-        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "RJCT", T0.AddSeconds(4), "too late"), nameof(PaymentStatusChangedConsumer));
-        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
+        var hooks = await Host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.EventType == "PAYMENT_STATUS_CHANGED"));
+        await Bank.PublishAndWaitAsync(acsc, nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-1", "RJCT", T0.AddSeconds(4), "too late"), nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-1"), nameof(PaymentInitiatedConsumer));
 
         var (status, payment) = await GetAsync(tenant, "/payments/pay-1");
         Assert.Equal(200, status);
         Assert.Equal(settled, payment.ToString());
-        Assert.Equal(1, await host.QueryAsync(db => db.Payments.CountAsync(p => p.PaymentId == "pay-1")));
-        Assert.Equal(hooks, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.EventType == "PAYMENT_STATUS_CHANGED")));
+        Assert.Equal(1, await Host.QueryAsync(db => db.Payments.CountAsync(p => p.PaymentId == "pay-1")));
+        Assert.Equal(hooks, await Host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.EventType == "PAYMENT_STATUS_CHANGED")));
         Assert.Equal("ACSC", payment.GetProperty("status").GetString());
         Assert.Equal(["RCVD", "ACTC", "ACSP", "ACSC"], payment.GetProperty("status_history").EnumerateArray().Select(h => h.GetProperty("status").GetString()));
         Assert.Equal(sessionId, payment.GetProperty("session_id").GetGuid());
@@ -64,7 +47,7 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
         Assert.Equal(T0.AddSeconds(3), payment.GetProperty("updated_at").GetDateTimeOffset());
 
         // ACTC, ACSP and ACSC each told the tenant.
-        var bodies = await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.EventType == "PAYMENT_STATUS_CHANGED").Select(w => w.Payload).ToListAsync());
+        var bodies = await Host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.EventType == "PAYMENT_STATUS_CHANGED").Select(w => w.Payload).ToListAsync());
         Assert.Equal(["ACSC", "ACSP", "ACTC"], bodies.Select(b => JsonDocument.Parse(b).RootElement.GetProperty("status").GetString()).Order(StringComparer.Ordinal));
         Assert.All(bodies, b => Assert.Equal("pay-1", JsonDocument.Parse(b).RootElement.GetProperty("payment_id").GetString()));
     }
@@ -72,11 +55,11 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
     [Fact]
     public async Task A_rejected_payment_keeps_RJCT_and_its_reason()
     {
-        var tenant = await host.NewTenantAsync();
+        var tenant = await Host.NewTenantAsync();
         var sessionId = Guid.NewGuid();
-        await bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-2"), nameof(PaymentInitiatedConsumer));
-        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "RJCT", T0.AddSeconds(1), "AM04 insufficient funds"), nameof(PaymentStatusChangedConsumer));
-        await bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "ACSC", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Initiated(tenant, sessionId, "pay-2"), nameof(PaymentInitiatedConsumer));
+        await Bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "RJCT", T0.AddSeconds(1), "AM04 insufficient funds"), nameof(PaymentStatusChangedConsumer));
+        await Bank.PublishAndWaitAsync(Status(tenant, sessionId, "pay-2", "ACSC", T0.AddSeconds(2)), nameof(PaymentStatusChangedConsumer));
 
         var (_, payment) = await GetAsync(tenant, "/payments/pay-2");
         Assert.Equal("RJCT", payment.GetProperty("status").GetString());
@@ -88,37 +71,37 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
     [Fact]
     public async Task An_application_keeps_its_offer_verification_and_contract_and_ignores_duplicates_and_stale_updates()
     {
-        var tenant = await host.NewTenantAsync();
+        var tenant = await Host.NewTenantAsync();
         var sessionId = Guid.NewGuid();
         var offer = JsonSerializer.SerializeToElement(new { rate = "3.50", maturity_months = 12 });
         var contract = JsonSerializer.SerializeToElement(new { contract_id = "ct-9", signed_at = "2026-01-12T09:05:00Z" });
 
-        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "OFFERED", T0, offer: offer), nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(Application(tenant, sessionId, "OFFERED", T0, offer: offer), nameof(ApplicationUpdatedConsumer));
         var (_, offered) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal("OFFERED", offered.GetProperty("status").GetString());
         Assert.Equal("3.50", offered.GetProperty("offer").GetProperty("rate").GetString());
         Assert.Equal(JsonValueKind.Null, offered.GetProperty("verification").ValueKind);
         Assert.Equal(JsonValueKind.Null, offered.GetProperty("contract").ValueKind);
 
-        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
         var (_, pending) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal("PENDING", pending.GetProperty("verification").GetProperty("status").GetString());
         Assert.Equal("3.50", pending.GetProperty("offer").GetProperty("rate").GetString());
 
         var verified = new VerificationCompleted { SessionId = sessionId, StepId = Guid.NewGuid(), ClientId = tenant.ClientId, Approved = true, At = T0.AddMinutes(2) };
-        await bank.PublishAndWaitAsync(verified, nameof(VerificationCompletedConsumer));
-        await bank.PublishAndWaitAsync(verified with { Approved = false, Reason = "second opinion" }, nameof(VerificationCompletedConsumer));
+        await Bank.PublishAndWaitAsync(verified, nameof(VerificationCompletedConsumer));
+        await Bank.PublishAndWaitAsync(verified with { Approved = false, Reason = "second opinion" }, nameof(VerificationCompletedConsumer));
         var signed = Application(tenant, sessionId, "CONTRACT_SIGNED", T0.AddMinutes(5), contract: contract);
-        await bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
         var final = (await GetAsync(tenant, "/applications/app-1")).Body.ToString();
 
-        await bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
-        await bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(signed, nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(Application(tenant, sessionId, "VERIFICATION_PENDING", T0.AddMinutes(1)), nameof(ApplicationUpdatedConsumer));
 
         var (status, application) = await GetAsync(tenant, "/applications/app-1");
         Assert.Equal(200, status);
         Assert.Equal(final, application.ToString());
-        Assert.Equal(1, await host.QueryAsync(db => db.Applications.CountAsync(a => a.ApplicationId == "app-1")));
+        Assert.Equal(1, await Host.QueryAsync(db => db.Applications.CountAsync(a => a.ApplicationId == "app-1")));
         Assert.Equal("CONTRACT_SIGNED", application.GetProperty("status").GetString());
         Assert.Equal("deposit", application.GetProperty("product").GetString());
         Assert.Equal("3.50", application.GetProperty("offer").GetProperty("rate").GetString());
@@ -133,13 +116,12 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
     [Fact]
     public async Task An_event_naming_another_tenants_session_is_dropped()
     {
-        var owner = await host.NewTenantAsync(null, TestBank.Skill);
-        var intruder = await host.NewTenantAsync();
-        var (_, session) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = owner.ClientId, client_app_key = owner.AppKey, skill = TestBank.Skill });
-        var sessionId = session.GetProperty("session_id").GetGuid();
+        var owner = await Host.NewTenantAsync(null, TestBank.Skill);
+        var intruder = await Host.NewTenantAsync();
+        var sessionId = (await Host.Sessions(owner).OpenAsync(TestBank.Skill)).Id;
 
-        await bank.PublishAndWaitAsync(Initiated(intruder, sessionId, "pay-x"), nameof(PaymentInitiatedConsumer));
-        await bank.PublishAndWaitAsync(Application(intruder, sessionId, "OFFERED", T0), nameof(ApplicationUpdatedConsumer));
+        await Bank.PublishAndWaitAsync(Initiated(intruder, sessionId, "pay-x"), nameof(PaymentInitiatedConsumer));
+        await Bank.PublishAndWaitAsync(Application(intruder, sessionId, "OFFERED", T0), nameof(ApplicationUpdatedConsumer));
 
         Assert.Equal(404, (await GetAsync(intruder, "/payments/pay-x")).Status);
         Assert.Equal(404, (await GetAsync(owner, "/payments/pay-x")).Status);
@@ -165,5 +147,5 @@ public sealed class PaymentAndApplicationTests(PostgresServerFixture postgres, R
     };
 
     private Task<(int Status, JsonElement Body)> GetAsync(TestTenant tenant, string path) =>
-        host.SendAsync(HttpMethod.Get, path, auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+        Host.SendAsync(HttpMethod.Get, path, auth: SessionHost.Bearer(Host.ApiToken(tenant.ClientId)));
 }

@@ -1,14 +1,9 @@
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Finqware.Contracts.Skills;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Security;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -260,27 +255,20 @@ public sealed class SessionHost : IAsyncDisposable
         return ((int)response.StatusCode, text.Length == 0 ? default : JsonSerializer.Deserialize<JsonElement>(text));
     }
 
+    /// <summary><paramref name="tenant"/>'s client app and server (an API token of its own) driving sessions on this service.</summary>
+    public SessionClient Sessions(TestTenant tenant) => new(Client, tenant.ClientId, tenant.AppKey, ApiToken(tenant.ClientId));
+
     /// <summary>Opens a session of <paramref name="skill"/> and submits its consent step (user_good); returns both ids.</summary>
     public async Task<(Guid SessionId, Guid StepId)> SubmitConsentAsync(TestTenant tenant, string skill)
     {
-        var (opened, session) = await SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill });
-        Assert.True(opened == 201, session.ToString());
-        var sessionId = session.GetProperty("session_id").GetGuid();
-        var (submitted, step) = await SendAsync(HttpMethod.Post, $"/sessions/{sessionId}/steps",
-            new { client_id = tenant.ClientId, nonce = session.GetProperty("nonce").GetString(), skill, step = "consent", data = new { user = "user_good" } });
-        Assert.True(submitted == 202, step.ToString());
-        return (sessionId, step.GetProperty("step_id").GetGuid());
+        var session = await Sessions(tenant).OpenAsync(skill);
+        return (session.Id, (await session.SubmitAsync("consent", new { user = "user_good" })).StepId);
     }
 
+    /// <summary>An upload with any client id and nonce (the refusals' tests); a session's own uploads go through <see cref="DrivenSession.UploadAsync"/>.</summary>
     public async Task<(int Status, JsonElement Body)> UploadAsync(Guid stepId, string clientId, string nonce, string kind, byte[] content, string fileName = "doc.bin")
     {
-        using var form = new MultipartFormDataContent
-        {
-            { new StringContent(clientId), "client_id" },
-            { new StringContent(nonce), "nonce" },
-            { new StringContent(kind), "kind" },
-            { new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") } }, "file", fileName },
-        };
+        using var form = DrivenSession.UploadForm(clientId, nonce, kind, content, fileName);
         using var response = await Client.PostAsync(new Uri($"/steps/{stepId}/upload", UriKind.Relative), form);
         var text = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, JsonSerializer.Deserialize<JsonElement>(text));

@@ -4,7 +4,6 @@ using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
 using Finqware.SessionService.Webhooks;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

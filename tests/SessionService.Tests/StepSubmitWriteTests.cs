@@ -1,9 +1,7 @@
-using System.Text.Json;
 using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -42,9 +40,7 @@ public sealed class StepSubmitWriteTests(PostgresServerFixture postgres, RabbitM
     public async Task A_cancel_between_the_submits_read_and_its_write_stays_and_the_rest_is_written()
     {
         var tenant = await host.NewTenantAsync();
-        var (opened, body) = await host.SendAsync(HttpMethod.Post, "/sessions", new { client_id = tenant.ClientId, client_app_key = tenant.AppKey, skill = TestSkills.Aisp });
-        Assert.True(opened == 201, body.ToString());
-        var sessionId = body.GetProperty("session_id").GetGuid();
+        var sessionId = (await host.Sessions(tenant).OpenAsync(TestSkills.Aisp, Cancel)).Id;
         var session = await host.QueryAsync(db => db.Sessions.AsNoTracking().SingleAsync(s => s.Id == sessionId, Cancel));
         var readStatus = session.Status;
         var now = DateTimeOffset.UtcNow;

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Steps;
-using Finqware.Testing;
 
 namespace Finqware.SessionService.Tests;
 

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.ServiceDefaults.Data;

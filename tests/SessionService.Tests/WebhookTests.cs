@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
-using Finqware.Testing;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;

@@ -1,4 +1,3 @@
-using System.Net;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
 using Microsoft.AspNetCore.Builder;

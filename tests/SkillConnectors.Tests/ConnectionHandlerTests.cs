@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,5 @@
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

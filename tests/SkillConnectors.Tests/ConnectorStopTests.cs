@@ -1,9 +1,7 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Finqware.Contracts.Skills;
 using Finqware.SkillConnectors.ExampleConnector;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;

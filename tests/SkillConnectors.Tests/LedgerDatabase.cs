@@ -1,5 +1,4 @@
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.SkillConnectors.Tests;

@@ -1,7 +1,5 @@
-using System.Text.Json;
 using Finqware.Contracts.Sessions;
 using Finqware.SkillConnectors.Sdk;
-using Finqware.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,27 +1,13 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.TenantService.Tests;
 
 /// <summary>The audit log: every credential, role and skill-list change, with who, what, when and from where; admins only; no secrets.</summary>
 public sealed class AuditTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        catalog = await FakeCatalog.StartAsync();
-        host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog);
-    }
+    public async ValueTask InitializeAsync() => host = await TenantServiceHost.StartAsync(postgres, rabbit);
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.DisposeAsync();
-        await catalog.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task Every_change_is_recorded_with_who_what_when_and_where_and_no_secret()

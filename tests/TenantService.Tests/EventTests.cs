@@ -1,23 +1,16 @@
 using Finqware.Contracts.Tenants;
-using Finqware.Testing;
 
 namespace Finqware.TenantService.Tests;
 
 /// <summary>Tenant changes reach other services through the outbox: once per change, even across a crash.</summary>
-public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture rabbit)
 {
-    private TestWebServer catalog = null!;
-
-    public async ValueTask InitializeAsync() => catalog = await FakeCatalog.StartAsync();
-
-    public async ValueTask DisposeAsync() => await catalog.DisposeAsync();
-
     [Fact]
     public async Task Each_change_publishes_one_tenant_upserted_with_a_growing_version()
     {
         var broker = await rabbit.CreateVirtualHostAsync("events");
         await using var events = await MessageRecorder.StartAsync(broker, record => record.Record<TenantUpserted>().Record<TenantRemoved>());
-        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, broker: broker);
+        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, broker: broker);
         var (servicer, token) = await host.NewServicerAsync();
 
         var clientId = (await host.NewTenantAsync(servicer, token, "xyz_aisp_sbx_#1.0")).GetProperty("client_id").GetString()!;
@@ -45,7 +38,7 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
         string clientId;
 
         // The first process commits the tenant and its outbox row, and dies before its relay publishes anything.
-        await using (var dying = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, new() { ["Outbox:RelayEnabled"] = "false" }, database, broker))
+        await using (var dying = await TenantServiceHost.StartAsync(postgres, rabbit, new() { ["Outbox:RelayEnabled"] = "false" }, database, broker))
         {
             var (servicer, token) = await dying.NewServicerAsync();
             clientId = (await dying.NewTenantAsync(servicer, token)).GetProperty("client_id").GetString()!;
@@ -55,8 +48,8 @@ public sealed class EventTests(PostgresServerFixture postgres, RabbitMqFixture r
         Assert.DoesNotContain(events.Of<TenantUpserted>(), e => e.ClientId == clientId);
 
         // Two instances come back at once: the row is published by exactly one of them.
-        await using var first = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, database: database, broker: broker);
-        await using var second = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, database: database, broker: broker);
+        await using var first = await TenantServiceHost.StartAsync(postgres, rabbit, database: database, broker: broker);
+        await using var second = await TenantServiceHost.StartAsync(postgres, rabbit, database: database, broker: broker);
 
         await Eventually(() => events.Of<TenantUpserted>().Any(e => e.ClientId == clientId));
         await Task.Delay(2000, TestContext.Current.CancellationToken);

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
 using Finqware.TenantService.Tokens;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -11,20 +7,11 @@ namespace Finqware.TenantService.Tests;
 
 public sealed class OAuthTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        catalog = await FakeCatalog.StartAsync();
-        host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog);
-    }
+    public async ValueTask InitializeAsync() => host = await TenantServiceHost.StartAsync(postgres, rabbit);
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.DisposeAsync();
-        await catalog.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     private async Task<(string ServicerId, string PortalToken, string ClientId, string Secret)> TenantAsync()
     {

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -41,7 +37,6 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
         ["POST /tenants/{client_id}/keys/revoke"] = ([Admin], async t => ($"/tenants/{await t.NewTenantAsync()}/keys/revoke", new { key = "app_key" })),
     };
 
-    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
     private Team team = null!;
 
@@ -61,16 +56,11 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
 
     public async ValueTask InitializeAsync()
     {
-        catalog = await FakeCatalog.StartAsync();
-        host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog);
+        host = await TenantServiceHost.StartAsync(postgres, rabbit);
         team = await Team.CreateAsync(host);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.DisposeAsync();
-        await catalog.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     [Theory]
     [MemberData(nameof(Cases))]

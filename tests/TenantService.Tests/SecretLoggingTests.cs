@@ -1,7 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.TenantService.Tests;
 
 public sealed class SecretLoggingTests(PostgresServerFixture postgres, RabbitMqFixture rabbit)
@@ -9,8 +5,7 @@ public sealed class SecretLoggingTests(PostgresServerFixture postgres, RabbitMqF
     [Fact]
     public async Task A_full_flow_logs_none_of_the_passwords_keys_secrets_or_tokens()
     {
-        await using var catalog = await FakeCatalog.StartAsync();
-        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, new()
+        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, new()
         {
             // Everything, at every level: a secret must not show up even in trace output.
             ["Logging:LogLevel:Default"] = "Trace",

@@ -1,26 +1,15 @@
-using System.Net.Http.Json;
-using System.Net;
-using System.Text.Json;
-using Finqware.Testing;
-
 namespace Finqware.TenantService.Tests;
 
 public sealed class ServicerTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
     public async ValueTask InitializeAsync()
     {
-        catalog = await FakeCatalog.StartAsync();
-        host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, new() { ["RateLimits:LoginPermits"] = "1000" });
+        host = await TenantServiceHost.StartAsync(postgres, rabbit, new() { ["RateLimits:LoginPermits"] = "1000" });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.DisposeAsync();
-        await catalog.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task Sign_up_creates_a_servicer_whose_admin_can_log_in()
@@ -115,7 +104,7 @@ public sealed class ServicerTests(PostgresServerFixture postgres, RabbitMqFixtur
     [Fact]
     public async Task Logins_beyond_the_rate_limit_get_429_with_retry_after()
     {
-        await using var limited = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, new() { ["RateLimits:LoginPermits"] = "2" });
+        await using var limited = await TenantServiceHost.StartAsync(postgres, rabbit, new() { ["RateLimits:LoginPermits"] = "2" });
 
         for (var i = 0; i < 2; i++)
         {

@@ -1,8 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -15,16 +10,19 @@ using Microsoft.Extensions.Time.Testing;
 namespace Finqware.TenantService.Tests;
 
 /// <summary>
-/// TenantService in-process on its own database and virtual host of the real servers, with a small real catalog
-/// on a loopback port, a controllable clock, every log line captured, and a bus listening to its events.
+/// TenantService in-process on its own database and virtual host of the real servers, with a small real catalog of its
+/// own on a loopback port (<see cref="FakeCatalog"/>), a controllable clock, every log line captured, and a bus listening to its events.
 /// </summary>
 public sealed class TenantServiceHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> factory;
 
-    private TenantServiceHost(WebApplicationFactory<Program> factory, string database, string broker)
+    private readonly TestWebServer catalog;
+
+    private TenantServiceHost(WebApplicationFactory<Program> factory, TestWebServer catalog, string database, string broker)
     {
         this.factory = factory;
+        this.catalog = catalog;
         Database = database;
         Broker = broker;
     }
@@ -44,13 +42,13 @@ public sealed class TenantServiceHost : IAsyncDisposable
     public static async Task<TenantServiceHost> StartAsync(
         PostgresServerFixture postgres,
         RabbitMqFixture rabbit,
-        TestWebServer catalog,
         Dictionary<string, string?>? settings = null,
         string? database = null,
         string? broker = null)
     {
         database ??= await postgres.CreateDatabaseAsync("tenants");
         broker ??= await rabbit.CreateVirtualHostAsync("tenants");
+        var catalog = await FakeCatalog.StartAsync();
         TenantServiceHost? host = null;
         var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
@@ -71,7 +69,7 @@ public sealed class TenantServiceHost : IAsyncDisposable
                 services.AddSingleton<IStartupFilter, ClientAddress>();
             });
         });
-        host = new TenantServiceHost(factory, database, broker);
+        host = new TenantServiceHost(factory, catalog, database, broker);
         host.Client = factory.CreateClient();
         await host.Client.GetAsync(new Uri("/health", UriKind.Relative));
         return host;
@@ -169,6 +167,7 @@ public sealed class TenantServiceHost : IAsyncDisposable
     {
         Client.Dispose();
         await factory.DisposeAsync();
+        await catalog.DisposeAsync();
     }
 
     /// <summary>The test server gives requests no client address; a real server always has one (the audit log records it).</summary>

@@ -1,27 +1,14 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Finqware.Testing;
 using Npgsql;
 
 namespace Finqware.TenantService.Tests;
 
 public sealed class TenantTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
 {
-    private TestWebServer catalog = null!;
     private TenantServiceHost host = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        catalog = await FakeCatalog.StartAsync();
-        host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog);
-    }
+    public async ValueTask InitializeAsync() => host = await TenantServiceHost.StartAsync(postgres, rabbit);
 
-    public async ValueTask DisposeAsync()
-    {
-        await host.DisposeAsync();
-        await catalog.DisposeAsync();
-    }
+    public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     [Fact]
     public async Task Creating_a_tenant_returns_its_credentials_once_and_stores_only_their_hashes()

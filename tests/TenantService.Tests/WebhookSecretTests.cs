@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text;
 using Finqware.Contracts.Tenants;
 using Finqware.ServiceDefaults.Security;
-using Finqware.Testing;
 using Microsoft.Extensions.Configuration;
 
 namespace Finqware.TenantService.Tests;
@@ -11,20 +9,14 @@ namespace Finqware.TenantService.Tests;
 /// A webhook secret cannot be recovered, nor its signing key (what signs webhooks: the secret's SHA-256) read, from
 /// TenantService's database or from the broker: both hold the signing key only sealed to SessionService's key.
 /// </summary>
-public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqFixture rabbit) : IAsyncLifetime
+public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqFixture rabbit)
 {
-    private TestWebServer catalog = null!;
-
-    public async ValueTask InitializeAsync() => catalog = await FakeCatalog.StartAsync();
-
-    public async ValueTask DisposeAsync() => await catalog.DisposeAsync();
-
     [Fact]
     public async Task A_webhook_secret_cannot_be_recovered_from_the_database_or_the_broker()
     {
         var broker = await rabbit.CreateVirtualHostAsync("webhook-secret");
         await using var events = await MessageRecorder.StartAsync(broker, record => record.Record<TenantUpserted>());
-        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, catalog, broker: broker);
+        await using var host = await TenantServiceHost.StartAsync(postgres, rabbit, broker: broker);
         var (servicer, token) = await host.NewServicerAsync();
         var tenant = await host.NewTenantAsync(servicer, token);
         var clientId = tenant.GetProperty("client_id").GetString()!;
