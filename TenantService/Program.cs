@@ -2,6 +2,7 @@ using Finqware.TenantService.Audit;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
 using Finqware.TenantService.Tokens;
+using Finqware.TenantService.Usage;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
@@ -22,6 +23,7 @@ app.MapTenantSkillsApi();
 app.MapTenantKeysApi();
 app.MapOAuthApi();
 app.MapAuditApi();
+app.MapUsageApi();
 app.RunOrMigrate();
 
 public partial class Program;

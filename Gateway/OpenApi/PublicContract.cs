@@ -35,6 +35,7 @@ public static class PublicContract
         ("Accounts", "Accounts, balances and transactions of active connections (tenant server)."),
         ("Payments", "Payments initiated in sessions (tenant server)."),
         ("Applications", "Marketplace applications: offers, verification, contracts (tenant server)."),
+        ("Usage", "What each tenant used, per day or month and skill: for the tenant (API token) and its servicer (portal token)."),
         ("GraphQL", "The same resources as a graph, with the same authorisation."),
         ("Contract", "This document."),
     ];

@@ -12,6 +12,7 @@ using Finqware.SessionService.Steps;
 using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Transactions;
 using Finqware.SessionService.Uploads;
+using Finqware.SessionService.Usage;
 using Finqware.SessionService.Webhooks;
 using MassTransit;
 
@@ -43,6 +44,7 @@ public static class SessionServiceExtensions
         builder.Services.AddValidatedOptions<SessionExpiryOptions>(SessionExpiryOptions.Section);
         builder.Services.AddValidatedOptions<InternalApiOptions>(InternalApiOptions.Section);
         builder.Services.AddValidatedOptions<ConnectionOptions>(ConnectionOptions.Section);
+        builder.Services.AddValidatedOptions<UsageOptions>(UsageOptions.Section);
         builder.Services.AddValidatedOptions<ReplicaCacheOptions>(ReplicaCacheOptions.Section);
         builder.Services.AddSingleton<ReplicaCache>();
         builder.Services.AddSingleton<NonceMacaroons>();
@@ -60,6 +62,7 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton<StepSubmitWrite>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();
+        builder.Services.AddHostedService<UsageShipper>();
         builder.Services.AddSingleton<ConnectionExpirySweep>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ConnectionExpirySweep>());
         return builder;

@@ -4,6 +4,8 @@ using Finqware.TenantService.Infrastructure;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tenants;
 using Finqware.TenantService.Tokens;
+using Finqware.TenantService.Usage;
+using MassTransit;
 using Microsoft.AspNetCore.Identity;
 
 namespace Microsoft.Extensions.Hosting;
@@ -15,7 +17,7 @@ public static class TenantServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IPasswordHasher<ServicerUser>, PasswordHasher<ServicerUser>>();
         builder.AddServiceDatabase<TenantDbContext>("tenantdb");
-        builder.AddMessaging("tenants");
+        builder.AddMessaging("tenants", bus => bus.AddConsumer<UsageRecordedConsumer, UsageRecordedConsumer.Definition>());
         builder.AddOutboxRelay<TenantDbContext>();
         builder.AddIdempotency();
 
@@ -32,6 +34,8 @@ public static class TenantServiceExtensions
         builder.AddPortalRoles();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<AuditLog>();
+        builder.Services.AddOptions<UsageStoreOptions>().BindConfiguration(UsageStoreOptions.Section);
+        builder.Services.AddHostedService<UsageRetentionSweeper>();
         builder.AddEdgeRateLimits();
 
         builder.Services.AddHttpClient<ICatalogClient, HttpCatalogClient>(http => http.BaseAddress = new Uri("http://catalog"));

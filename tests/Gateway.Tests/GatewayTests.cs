@@ -56,6 +56,7 @@ public sealed class GatewayTests : IAsyncLifetime
     [InlineData("/auth/token", "tenants")]
     [InlineData("/oauth/token", "tenants")]
     [InlineData("/.well-known/jwks.json", "tenants")]
+    [InlineData("/usage", "tenants")]
     [InlineData("/sessions", "sessions")]
     [InlineData("/steps/1/upload", "sessions")]
     [InlineData("/connections", "sessions")]

@@ -14,6 +14,7 @@ using Finqware.Client.Generated.Skills;
 using Finqware.Client.Generated.Steps;
 using Finqware.Client.Generated.Tenants;
 using Finqware.Client.Generated.Transactions;
+using Finqware.Client.Generated.Usage;
 using Finqware.Client.Generated.WellKnown;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
@@ -102,6 +103,11 @@ namespace Finqware.Client.Generated
         public global::Finqware.Client.Generated.Transactions.TransactionsRequestBuilder Transactions
         {
             get => new global::Finqware.Client.Generated.Transactions.TransactionsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The usage property</summary>
+        public global::Finqware.Client.Generated.Usage.UsageRequestBuilder Usage
+        {
+            get => new global::Finqware.Client.Generated.Usage.UsageRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The wellKnown property</summary>
         public global::Finqware.Client.Generated.WellKnown.WellKnownRequestBuilder WellKnown

@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Finqware.Client.Generated.Servicers.Item.AuditEvents;
 using Finqware.Client.Generated.Servicers.Item.Tenants;
+using Finqware.Client.Generated.Servicers.Item.Usage;
 using Finqware.Client.Generated.Servicers.Item.Users;
 using Microsoft.Kiota.Abstractions.Extensions;
 using Microsoft.Kiota.Abstractions;
@@ -26,6 +27,11 @@ namespace Finqware.Client.Generated.Servicers.Item
         public global::Finqware.Client.Generated.Servicers.Item.Tenants.TenantsRequestBuilder Tenants
         {
             get => new global::Finqware.Client.Generated.Servicers.Item.Tenants.TenantsRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The usage property</summary>
+        public global::Finqware.Client.Generated.Servicers.Item.Usage.UsageRequestBuilder Usage
+        {
+            get => new global::Finqware.Client.Generated.Servicers.Item.Usage.UsageRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The users property</summary>
         public global::Finqware.Client.Generated.Servicers.Item.Users.UsersRequestBuilder Users

@@ -1,0 +1,110 @@
+using Finqware.Contracts.Usage;
+using Finqware.ServiceDefaults.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Finqware.TenantService.Usage;
+
+public sealed class UsageStoreOptions
+{
+    public const string Section = "Usage";
+
+    /// <summary>
+    /// How long raw usage events are kept (the daily aggregates are kept for good). An event is recognised as a copy
+    /// only while its raw row exists, so this is also how late a redelivered copy may come and still count once.
+    /// </summary>
+    public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(35);
+
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>
+/// The usage store: each <see cref="UsageEvent"/> is recorded once, by its id, with the servicer and environment of
+/// its tenant (this service owns both), and added to its day's aggregate in the same statement. A redelivered or
+/// replayed message finds its ids recorded and adds nothing; two copies at once meet on the id's unique index, where
+/// the second waits for the first and then adds nothing.
+/// </summary>
+public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource) : IConsumer<UsageRecorded>
+{
+    public sealed class Definition() : QueueConsumerDefinition<UsageRecordedConsumer>("tenants-usage-recorded");
+
+    private const string UnknownTenantsSql = "SELECT array_agg(c) FROM unnest($1::text[]) c WHERE NOT EXISTS (SELECT 1 FROM tenants t WHERE t.client_id = c)";
+
+    private const string RecordSql = """
+        WITH input AS (
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[])
+                AS i(id, client_id, skill, unit, quantity, occurred_at)),
+        recorded AS (
+            INSERT INTO usage_events (id, client_id, servicer_id, environment, skill, unit, quantity, occurred_at, recorded_at)
+            SELECT i.id, i.client_id, t.servicer_id, t.environment, i.skill, i.unit, i.quantity, i.occurred_at, now()
+            FROM input i JOIN tenants t ON t.client_id = i.client_id
+            ORDER BY i.id
+            ON CONFLICT (id) DO NOTHING
+            RETURNING client_id, servicer_id, environment, skill, unit, quantity, occurred_at)
+        INSERT INTO usage_daily (client_id, day, skill, unit, servicer_id, environment, quantity, events)
+        SELECT client_id, (occurred_at AT TIME ZONE 'UTC')::date, skill, unit, servicer_id, environment, sum(quantity), count(*)
+        FROM recorded GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (client_id, day, skill, unit) DO UPDATE
+            SET quantity = usage_daily.quantity + excluded.quantity, events = usage_daily.events + excluded.events
+        """;
+
+    public async Task Consume(ConsumeContext<UsageRecorded> context)
+    {
+        var events = context.Message.Events;
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(context.CancellationToken);
+        await using (var check = new NpgsqlCommand(UnknownTenantsSql, connection))
+        {
+            check.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.ClientId).Distinct()] });
+            if (await check.ExecuteScalarAsync(context.CancellationToken) is string[] { Length: > 0 } unknown)
+            {
+                // Tenants are never deleted (a removed one keeps its row): an unknown one is not ours. To the _error queue.
+                throw new PermanentMessageException($"Usage of unknown tenants: {string.Join(", ", unknown)}");
+            }
+        }
+
+        await using var record = new NpgsqlCommand(RecordSql, connection);
+        record.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Id)] });
+        record.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.ClientId)] });
+        record.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Skill)] });
+        record.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Unit)] });
+        record.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Quantity)] });
+        record.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. events.Select(e => e.OccurredAt.ToUniversalTime())] });
+        await record.ExecuteNonQueryAsync(context.CancellationToken);
+    }
+}
+
+/// <summary>Deletes raw usage events older than <see cref="UsageStoreOptions.RawRetention"/>; the aggregates stay.</summary>
+public sealed partial class UsageRetentionSweeper(NpgsqlDataSource dataSource, IOptions<UsageStoreOptions> options, ILogger<UsageRetentionSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("DELETE FROM usage_events WHERE recorded_at < now() - $1");
+                command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = options.Value.RawRetention });
+                await command.ExecuteNonQueryAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogSweepFailed(logger, ex);
+            }
+
+            await Task.Delay(options.Value.SweepInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old raw usage events failed; the next round tries again")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
+}
