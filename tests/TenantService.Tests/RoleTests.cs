@@ -30,6 +30,7 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
         ["POST /servicers/{servicer_id}/tenants"] = ([Admin, Developer], t => Call($"/servicers/{t.ServicerId}/tenants",
             new { name = "Wallet", environment = "sandbox", skills = Array.Empty<string>() })),
         ["GET /servicers/{servicer_id}/tenants"] = ([Admin, Developer, Viewer], t => Call($"/servicers/{t.ServicerId}/tenants")),
+        ["GET /servicers/{servicer_id}/usage"] = ([Admin, Developer, Viewer], t => Call($"/servicers/{t.ServicerId}/usage")),
         ["GET /tenants/{client_id}"] = ([Admin, Developer, Viewer], async t => ($"/tenants/{await t.NewTenantAsync()}", null)),
         ["PUT /tenants/{client_id}/skills"] = ([Admin, Developer], async t => ($"/tenants/{await t.NewTenantAsync()}/skills", new { skills = new[] { "xyz_aisp_sbx_#1.0" } })),
         ["DELETE /tenants/{client_id}"] = ([Admin], async t => ($"/tenants/{await t.NewTenantAsync()}", null)),
