@@ -8,6 +8,6 @@ public sealed class UsageOptions
     /// <summary>How often captured usage is moved to the outbox; most of the delay before a count is visible (docs/usage.md).</summary>
     public TimeSpan ShipInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>The most events one <see cref="UsageRecorded"/> message carries.</summary>
+    /// <summary>The most events one <c>UsageRecorded</c> message carries.</summary>
     public int BatchSize { get; set; } = 500;
 }
