@@ -7,10 +7,11 @@ namespace Finqware.Deploy.Tests;
 public sealed record Deployable(string Project, string AssemblyName, string ContainerRepository)
 {
     /// <summary>
-    /// Not deployables: the AppHost (local orchestration), tests, benchmarks and generated SDKs. Everything else with an
-    /// executable output is one, and must be deployed.
+    /// Not deployables: the AppHost (local orchestration), tests, benchmarks, generated SDKs and the connector template's
+    /// content (a provider's project, built in its own repository). Everything else with an executable output is one,
+    /// and must be deployed.
     /// </summary>
-    private static readonly string[] NotDeployed = ["AppHost", "tests", "bench", "sdks"];
+    private static readonly string[] NotDeployed = ["AppHost", "tests", "bench", "sdks", "templates"];
 
     private static readonly Lazy<IReadOnlyList<Deployable>> All = new(Discover);
 
