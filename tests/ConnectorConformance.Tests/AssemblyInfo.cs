@@ -1,0 +1,2 @@
+[assembly: AssemblyFixture(typeof(Finqware.Testing.PostgresServerFixture))]
+[assembly: AssemblyFixture(typeof(Finqware.Testing.RabbitMqFixture))]
