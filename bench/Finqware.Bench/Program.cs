@@ -18,6 +18,7 @@ using Npgsql;
 // Or: Finqware.Bench.dll --footprint [LOAD MINUTES] [CLIENTS] [STATE DIRECTORY] (memory of every process and start time, see FootprintBench.cs).
 // Or: Finqware.Bench.dll --documents [READS] (reads of a session with documents against one without, see DocumentsBench.cs).
 // Or: Finqware.Bench.dll --skeleton [ROUND TRIPS] [ROUNDS] (the step round trip's hops with nothing else, see SkeletonBench.cs).
+// Or: Finqware.Bench.dll --metering [SECONDS] [ROUNDS] (session opens with usage metering on and off, see MeteringBench.cs).
 var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (args.FirstOrDefault())
@@ -30,6 +31,9 @@ switch (args.FirstOrDefault())
         return;
     case "--footprint":
         await FootprintBench.RunAsync(Arg(1, 2), Arg(2, 4), args.ElementAtOrDefault(3), root);
+        return;
+    case "--metering":
+        await MeteringBench.RunAsync(Arg(1, 10), Arg(2, 4), root);
         return;
     case "--documents":
         await DocumentsBench.RunAsync(Arg(1, 300), root);
