@@ -39,14 +39,23 @@ internal sealed class BenchSystem : IAsyncDisposable
     public static async Task<BenchSystem> StartAsync(string root, bool dashboard, TelemetryLimits? limits = null, bool stopOnSignal = true)
     {
         var state = Path.Combine(Path.GetTempPath(), $"finqware-bench-{Guid.NewGuid():N}");
-        var host = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(new FinqwareHostOptions
         {
             RepositoryRoot = root,
             StateDirectory = state,
             RandomPorts = true,
             Dashboard = dashboard,
             TelemetryLimits = limits ?? TelemetryLimits.FromEnvironment(),
-        })).Build();
+        }));
+
+        // The gateway's budgets per tenant lifted: a bench's load is one tenant, and at the default budgets (600 client
+        // calls a minute) most of it would be 429s, which measure the rate limiter, not the system.
+        foreach (var routeClass in new[] { "client", "server", "management", "anonymous" })
+        {
+            builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "gateway").WithEnvironment($"RateLimits__Classes__{routeClass}__PermitLimit", "1000000");
+        }
+
+        var host = builder.Build();
         var system = new BenchSystem(host, state);
         system.onInterrupt = stopOnSignal ? Interruption.OnInterrupt(system.StopAsync) : null;
         system.starting = host.StartAsync(system.booting.Token);

@@ -18,11 +18,11 @@ internal static class MeteringBench
 
     public static async Task RunAsync(int seconds, int rounds, string root)
     {
+        var wrk = Wrk.Find() ?? throw new InvalidOperationException("--metering needs wrk (bench/README.md).");
         await using var system = await BenchSystem.StartAsync(root, dashboard: false);
         var demo = await system.DemoTenantAsync();
         var (clientId, appKey) = (demo.GetProperty("client_id").GetString()!, demo.GetProperty("client_app_key").GetString()!);
         await BenchApi.OpenSessionAsync(system.Gateway, clientId, appKey, Skill, waitForReplica: true);
-        var wrk = Wrk.Find() ?? throw new InvalidOperationException("--metering needs wrk (bench/README.md).");
         var url = new Uri(system.Gateway.BaseAddress!, "/sessions");
         var body = $$$"""{"client_id":"{{{clientId}}}","client_app_key":"{{{appKey}}}","skill":"{{{Skill}}}"}""";
         var sessiondb = new NpgsqlConnectionStringBuilder(((PostgresResource)system.Host["postgres"]).ServerConnectionString!) { Database = "sessiondb" }.ConnectionString;
