@@ -6,19 +6,6 @@ using Npgsql;
 
 namespace Finqware.TenantService.Usage;
 
-public sealed class UsageStoreOptions
-{
-    public const string Section = "Usage";
-
-    /// <summary>
-    /// How long raw usage events are kept (the daily aggregates are kept for good). An event is recognised as a copy
-    /// only while its raw row exists, so this is also how late a redelivered copy may come and still count once.
-    /// </summary>
-    public TimeSpan RawRetention { get; set; } = TimeSpan.FromDays(35);
-
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
-}
-
 /// <summary>
 /// The usage store: each <see cref="UsageEvent"/> is recorded once, by its id, with the servicer and environment of
 /// its tenant (this service owns both), and added to its day's aggregate in the same statement. A redelivered or
@@ -77,34 +64,4 @@ public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource) : IConsum
         record.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. events.Select(e => e.OccurredAt.ToUniversalTime())] });
         await record.ExecuteNonQueryAsync(context.CancellationToken);
     }
-}
-
-/// <summary>Deletes raw usage events older than <see cref="UsageStoreOptions.RawRetention"/>; the aggregates stay.</summary>
-public sealed partial class UsageRetentionSweeper(NpgsqlDataSource dataSource, IOptions<UsageStoreOptions> options, ILogger<UsageRetentionSweeper> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var command = dataSource.CreateCommand("DELETE FROM usage_events WHERE recorded_at < now() - $1");
-                command.Parameters.Add(new NpgsqlParameter<TimeSpan> { TypedValue = options.Value.RawRetention });
-                await command.ExecuteNonQueryAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogSweepFailed(logger, ex);
-            }
-
-            await Task.Delay(options.Value.SweepInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting old raw usage events failed; the next round tries again")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }
