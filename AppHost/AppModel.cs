@@ -70,6 +70,9 @@ public static class AppModel
             .WithEnvironment("BerlinGroup__Banks__mockbank__BaseUrl", $"http://{BankMock}")
             .WithEnvironment("BerlinGroup__Banks__mockbank__DisplayName", "Mock Bank (Prism: the NextGenPSD2 1.3.11 examples)");
 
+        // Connectors a skill provider runs from its own repository, registered by --connector (docs/connectors.md).
+        ProviderConnectors.Declare(app, messaging, postgres);
+
         // Which connector may announce which provider's skills: each connector's own broker user (docs/security.md).
         catalog.WithConnectorRegistryOf(messaging);
 

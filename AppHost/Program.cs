@@ -4,7 +4,8 @@ namespace Finqware.AppHost;
 
 /// <summary>
 /// ./run.sh starts this: PostgreSQL, RabbitMQ, the services and the gateway, with the dashboard on :18888.
-/// Flags: --fresh (drop local data), --random-ports, --state-dir DIR, --no-dashboard. See docs/architecture.md.
+/// Flags: --fresh (drop local data), --random-ports, --state-dir DIR, --no-dashboard, --connector NAME:PROVIDER:SKILL[,SKILL…]
+/// (a connector run outside the repository, docs/connectors.md). See docs/configuration.md.
 /// <c>--broker-users</c> prints the connectors' broker users and their permissions as rabbitmqctl commands, for an
 /// operator's broker (deploy/README.md, "Connector users"), and starts nothing.
 /// </summary>

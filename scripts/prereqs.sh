@@ -36,6 +36,8 @@ ensure_prereqs() {
     apt_install rabbitmq-server
   fi
   command -v curl >/dev/null 2>&1 || apt_install curl
+  # docs/connectors.md's session through the gateway reads the answers with jq (ConnectorKit.Tests runs it).
+  command -v jq >/dev/null 2>&1 || apt_install jq
   # Debian's packages may start system-wide servers; Finqware runs its own on free ports and leaves those alone.
 }
 

@@ -42,23 +42,39 @@ public sealed class FinqwareHostOptions
     /// </summary>
     public IReadOnlyCollection<string>? Only { get; init; }
 
+    /// <summary>
+    /// Connectors that run outside this repository and its model (a skill provider's, started by hand), registered with
+    /// this system by <c>--connector NAME:PROVIDER:SKILL[,SKILL…]</c>: each gets its broker user and a database, the
+    /// catalog takes its provider's announcements from it, and its settings are written under the state directory
+    /// (<see cref="ProviderConnectors"/>, docs/connectors.md).
+    /// </summary>
+    public IReadOnlyList<Infrastructure.ConnectorBrokerUser> Connectors { get; init; } = [];
+
     /// <summary><c>ConnectionStrings:postgres</c>: use this server instead of a local one.</summary>
     public string? ExternalPostgres { get; init; }
 
     /// <summary><c>ConnectionStrings:messaging</c>: use this broker instead of a local node.</summary>
     public string? ExternalMessaging { get; init; }
 
-    /// <summary>Reads the command line (<c>--fresh</c>, <c>--random-ports</c>, <c>--state-dir DIR</c>, <c>--no-dashboard</c>) and the environment.</summary>
+    /// <summary>
+    /// Reads the command line (<c>--fresh</c>, <c>--random-ports</c>, <c>--state-dir DIR</c>, <c>--no-dashboard</c>,
+    /// <c>--connector NAME:PROVIDER:SKILL[,SKILL…]</c>) and the environment.
+    /// </summary>
     public static FinqwareHostOptions FromArgs(string[] args)
     {
         var root = FindRepositoryRoot(AppContext.BaseDirectory) ?? FindRepositoryRoot(Directory.GetCurrentDirectory())
             ?? throw new InvalidOperationException("Finqware.sln not found above the AppHost: run it from the repository (./run.sh).");
         string? stateDirectory = null;
+        var connectors = new List<Infrastructure.ConnectorBrokerUser>();
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--state-dir" && i + 1 < args.Length)
             {
                 stateDirectory = Path.GetFullPath(args[++i]);
+            }
+            else if (args[i] == "--connector" && i + 1 < args.Length)
+            {
+                connectors.Add(ProviderConnectors.Parse(args[++i]));
             }
         }
 
@@ -69,6 +85,7 @@ public sealed class FinqwareHostOptions
             Fresh = args.Contains("--fresh"),
             RandomPorts = args.Contains("--random-ports"),
             Dashboard = !args.Contains("--no-dashboard"),
+            Connectors = connectors,
             ExternalPostgres = NullIfEmpty(Environment.GetEnvironmentVariable("ConnectionStrings__postgres")),
             ExternalMessaging = NullIfEmpty(Environment.GetEnvironmentVariable("ConnectionStrings__messaging")),
         };

@@ -94,6 +94,50 @@ public sealed class ResourceModelTests
     }
 
     [Fact]
+    public void A_connector_registered_by_the_command_line_gets_its_broker_user_and_its_providers_registration_and_no_process()
+    {
+        var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
+        var options = FinqwareHostOptions.FromArgs(["--state-dir", Path.GetTempPath(), "--connector", "acme-bank:acme:acme_signup_sbx_#1.0,acme_card_sbx_#1.0"]);
+        var builder = AppModel.Declare(FinqwareHost.CreateBuilder(options));
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            project.AssignPort(options);
+        }
+
+        var acme = Assert.Single(options.Connectors);
+        Assert.Equal(("acme-bank", "acme"), (acme.Name, acme.Provider));
+        Assert.Equal(["acme_signup_sbx_#1.0", "acme_card_sbx_#1.0"], acme.Skills);
+        Assert.Equal(root, options.RepositoryRoot);
+        Assert.Contains(acme, builder.Resources.OfType<RabbitMqResource>().Single().ConnectorUsers);
+        Assert.DoesNotContain(builder.Resources, r => r.Name == "acme-bank");
+        Assert.Equal("acme-bank", Project(builder, "catalog").BuildEnvironment(options)["Catalog__Providers__acme__0"]);
+        Assert.Matches(acme.Permissions.Read, "skill-acme-card-sbx-1-0");
+        Assert.Equal("acme_bank_connectordb", ProviderConnectors.DatabaseOf(acme));
+    }
+
+    [Theory]
+    [InlineData("acme-bank:acme")]
+    [InlineData("acme-bank:acme:")]
+    [InlineData("Acme:acme:acme_signup_sbx_#1.0")]
+    [InlineData("acme bank:acme:acme_signup_sbx_#1.0")]
+    [InlineData("acme-bank:acme-x:acme_signup_sbx_#1.0")]
+    [InlineData("acme-bank:acme:acme_signup_sbx_#1.0:extra")]
+    public void A_connector_on_the_command_line_that_does_not_read_NAME_PROVIDER_SKILLS_stops_the_AppHost_naming_it(string value)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => FinqwareHostOptions.FromArgs(["--connector", value]));
+
+        Assert.Contains(value, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_connector_on_the_command_line_may_not_take_the_name_of_one_of_the_model()
+    {
+        var options = FinqwareHostOptions.FromArgs(["--state-dir", Path.GetTempPath(), "--connector", "sandbox-bank:xyz:xyz_aisp_sbx_#1.0"]);
+
+        Assert.Throws<ArgumentException>(() => AppModel.Declare(FinqwareHost.CreateBuilder(options)));
+    }
+
+    [Fact]
     public void The_berlin_group_connector_waits_for_the_bank_mock_it_reaches_as_http_bank_mock_and_the_gateway_routes_its_callback()
     {
         var builder = Declared();

@@ -17,6 +17,7 @@ public sealed class SystemFixture : IAsyncLifetime
     // Set by StartAnotherAsync only: the assembly's system is all of the model, with the dashboard.
     private IReadOnlyCollection<string>? only;
     private bool another;
+    private IReadOnlyList<ConnectorBrokerUser> connectors = [];
 
     public FinqwareHost Host { get; private set; } = null!;
 
@@ -63,9 +64,11 @@ public sealed class SystemFixture : IAsyncLifetime
     /// <paramref name="only"/> names and what they depend on (<see cref="FinqwareHostOptions.Only"/>). Dispose it
     /// (<c>await using</c>): that stops it and deletes its state directory, also when it failed to start.
     /// </summary>
-    public static async Task<SystemFixture> StartAnotherAsync(IReadOnlyCollection<string> only)
+    /// <param name="only">The resources to start, with what they depend on.</param>
+    /// <param name="connectors">Connectors run outside the model to register, as <c>--connector</c> does (<see cref="ProviderConnectors"/>).</param>
+    public static async Task<SystemFixture> StartAnotherAsync(IReadOnlyCollection<string> only, IReadOnlyList<ConnectorBrokerUser>? connectors = null)
     {
-        var system = new SystemFixture { only = only, another = true };
+        var system = new SystemFixture { only = only, another = true, connectors = connectors ?? [] };
         try
         {
             await system.InitializeAsync();
@@ -90,6 +93,7 @@ public sealed class SystemFixture : IAsyncLifetime
             FastInfrastructure = true,
             Dashboard = !another,
             Only = only,
+            Connectors = connectors,
             ExternalPostgres = another ? null : NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.PostgresVariable)),
             ExternalMessaging = another ? null : NullIfEmpty(Environment.GetEnvironmentVariable(TestInfrastructure.RabbitMqVariable)),
         };
