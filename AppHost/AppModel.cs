@@ -30,13 +30,15 @@ public static class AppModel
         var tenants = app.AddProject("tenants", "../TenantService/TenantService.csproj")
             .WithReference(tenantDb).WithReference(messaging).WithReference(catalog)
             .WithGeneratedSecret("Tokens__KeyEncryptionKey", "token-key-encryption-key")
-            .WithPublicKeyOf("WebhookSealing__PublicKey", "webhook-sealing-key");
+            .WithPublicKeyOf("WebhookSealing__PublicKey", "webhook-sealing-key")
+            .WithGeneratedSecret("InternalApi__Key", "tenants-internal-key");
 
         var sessions = app.AddProject("sessions", "../SessionService/SessionService.csproj")
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants)
             .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key")
             .WithGeneratedPrivateKey("WebhookSealing__PrivateKey", "webhook-sealing-key")
-            .WithGeneratedSecret("InternalApi__Key", "internal-api-key");
+            .WithGeneratedSecret("InternalApi__Key", "internal-api-key")
+            .WithGeneratedSecret("TenantRegistry__InternalKey", "tenants-internal-key");
 
         // Skill connectors: independently deployed workers, one process each, with a database of their own and a broker
         // user of their own that reaches only their skills' queues (WithBrokerUser: the provider, the skills).

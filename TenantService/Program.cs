@@ -22,6 +22,7 @@ app.MapTenantsApi();
 app.MapTenantSkillsApi();
 app.MapTenantKeysApi();
 app.MapOAuthApi();
+app.MapTenantRegistryApi();
 app.MapAuditApi();
 app.MapUsageApi();
 app.RunOrMigrate();

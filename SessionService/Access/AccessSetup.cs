@@ -1,4 +1,5 @@
 using Finqware.ServiceDefaults.Problems;
+using Finqware.SessionService.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
@@ -17,6 +18,14 @@ public static class AccessSetup
         builder.Services.AddSingleton<TenantTokenValidator>();
         builder.Services.AddHttpClient(nameof(TenantTokenValidator));
         builder.Services.AddScoped<TenantAccess>();
+        builder.Services.AddOptions<TenantRegistryOptions>().BindConfiguration(TenantRegistryOptions.Section);
+        builder.Services.AddSingleton<TenantRegistry>();
+        // At most 2 s: a read-through is on a tenant's request path, and a miss is answered from the replica anyway.
+        builder.Services.AddHttpClient(nameof(TenantRegistry), http =>
+        {
+            http.BaseAddress = new Uri("http://tenants");
+            http.Timeout = TimeSpan.FromSeconds(2);
+        });
 
         // No default scheme: a route authenticates only with the schemes its policy names, and only when it has one.
         builder.Services.AddAuthentication()

@@ -27,7 +27,7 @@ public sealed class ApiTokenHandler(IOptionsMonitor<AuthenticationSchemeOptions>
             return AuthenticateResult.Fail("The bearer token is not a valid API token.");
         }
 
-        if (await tenants.TenantAsync(clientId, Context.RequestAborted) is not { IsActive: true })
+        if (await tenants.ActiveTenantAsync(clientId, Context.RequestAborted) is null)
         {
             return AuthenticateResult.Fail("The token's tenant is not active.");
         }

@@ -59,6 +59,8 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddSingleton<StepOutcomeWrite>();
         builder.Services.AddSingleton<SubmittedSteps>();
+        builder.Services.AddScoped<StepDataWait>();
+        builder.Services.AddOptions<StepDataWaitOptions>().BindConfiguration(StepDataWaitOptions.Section);
         builder.Services.AddSingleton<StepSubmitWrite>();
         builder.Services.AddHostedService<WebhookDispatcher>();
         builder.Services.AddHostedService<SessionExpirySweeper>();

@@ -1,6 +1,4 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text;
+using Finqware.ServiceDefaults.Http;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -16,7 +14,7 @@ namespace Finqware.SessionService.Internal;
 /// </summary>
 public static class InternalApi
 {
-    public const string KeyHeader = "X-Finqware-Internal-Key";
+    public const string KeyHeader = InternalCallers.KeyHeader;
 
     public static IEndpointRouteBuilder MapInternalApi(this IEndpointRouteBuilder app)
     {
@@ -33,7 +31,7 @@ public static class InternalApi
         HttpContext http,
         CancellationToken cancellationToken)
     {
-        if (!IsInternalCaller(http, options.Value))
+        if (!InternalCallers.IsInternal(http, options.Value.Key))
         {
             return ApiProblems.Create(403, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
                 $"Connectors send the shared internal key in {KeyHeader} (Connector__InternalKey = InternalApi__Key).");
@@ -47,18 +45,5 @@ public static class InternalApi
 
         http.Response.Headers["X-Content-Sha256"] = attachment.Sha256;
         return TypedResults.File(attachment.Content!.Bytes, attachment.ContentType);
-    }
-
-    private static bool IsInternalCaller(HttpContext http, InternalApiOptions options)
-    {
-        if (string.IsNullOrEmpty(options.Key))
-        {
-            return http.Connection.RemoteIpAddress is null || IPAddress.IsLoopback(http.Connection.RemoteIpAddress);
-        }
-
-        var presented = http.Request.Headers[KeyHeader].ToString();
-        return CryptographicOperations.FixedTimeEquals(
-            SHA256.HashData(Encoding.UTF8.GetBytes(presented)),
-            SHA256.HashData(Encoding.UTF8.GetBytes(options.Key)));
     }
 }

@@ -39,7 +39,7 @@ public sealed partial class SessionWorkflow(
             return missing;
         }
 
-        var tenant = await tenants.ByAppKeyAsync(request.ClientId, request.ClientAppKey, cancellationToken);
+        var tenant = await tenants.ByAppKeyAsync(request.ClientId, request.ClientAppKey, cancellationToken, request.Skill);
         if (tenant is null)
         {
             return new SessionError.InvalidClientCredentials();

@@ -29,6 +29,7 @@ public sealed partial class StepProcessedConsumer(
     WebhookOutbox webhooks,
     StepNotifier notifier,
     SubmittedSteps submitted,
+    StepDataWait data,
     SessionMetrics metrics,
     TimeProvider clock,
     ILogger<StepProcessedConsumer> logger) : IConsumer<StepProcessed>
@@ -48,6 +49,7 @@ public sealed partial class StepProcessedConsumer(
     {
         var message = context.Message;
         var cancellationToken = context.CancellationToken;
+        var dataStored = false;
         for (var attempt = 1; ; attempt++)
         {
             // First the copy this instance kept when it sent the step, if it did (no read); the write checks it.
@@ -74,6 +76,17 @@ public sealed partial class StepProcessedConsumer(
                 LogIgnored(logger, step.Id, message.Outcome, step.Status);
                 await RecordHandledAsync(context, cancellationToken);
                 return;
+            }
+
+            if (!dataStored)
+            {
+                // What the outcome names is readable the moment the step reads so (it may change the step: read again).
+                dataStored = true;
+                if (StepDataWait.Named(step.Result) != default)
+                {
+                    await data.WaitAsync(session.ClientId, step.Id, step.Result, cancellationToken);
+                    continue;
+                }
             }
 
             var manifest = await skills.FindAsync(session.Skill, cancellationToken);

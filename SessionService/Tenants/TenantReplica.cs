@@ -4,7 +4,7 @@ using Finqware.Contracts.Tenants;
 
 namespace Finqware.SessionService.Tenants;
 
-/// <summary>SessionService's copy of a tenant, kept from TenantUpserted / TenantRemoved (never read from TenantService).</summary>
+/// <summary>SessionService's copy of a tenant, kept from TenantUpserted / TenantRemoved (and from TenantService when it does not know a tenant yet, see TenantRegistry).</summary>
 public sealed class TenantReplica
 {
     public const string AppKey = "app_key";

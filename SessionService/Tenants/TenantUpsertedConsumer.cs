@@ -14,28 +14,9 @@ public sealed class TenantUpsertedConsumer(SessionDbContext db, ReplicaCache rep
 
     public async Task Consume(ConsumeContext<TenantUpserted> context)
     {
-        var message = context.Message;
-        var tenant = await db.Tenants.FirstOrDefaultAsync(t => t.ClientId == message.ClientId, context.CancellationToken);
-        if (tenant is null)
+        if (await TenantReplicaUpdate.ApplyAsync(db, context.Message, context.CancellationToken))
         {
-            tenant = new TenantReplica { ClientId = message.ClientId };
-            db.Tenants.Add(tenant);
+            replicas.ForgetTenant(context.Message.ClientId);
         }
-        else if (tenant.Version >= message.Version)
-        {
-            return;
-        }
-
-        tenant.ServicerId = message.ServicerId;
-        tenant.Environment = message.Environment;
-        tenant.Skills = [.. message.Skills];
-        tenant.Status = message.Status;
-        tenant.WebhookUrl = message.WebhookUrl;
-        tenant.Keys = [.. message.Keys];
-        tenant.WebhookKeys = [.. message.WebhookKeys];
-        tenant.Version = message.Version;
-        tenant.UpdatedAt = message.UpdatedAt;
-        await db.SaveChangesAsync(context.CancellationToken);
-        replicas.ForgetTenant(message.ClientId);
     }
 }

@@ -20,6 +20,7 @@ public static class TenantServiceExtensions
         builder.AddMessaging("tenants", bus => bus.AddConsumer<UsageRecordedConsumer, UsageRecordedConsumer.Definition>());
         builder.AddOutboxRelay<TenantDbContext>();
         builder.AddIdempotency();
+        builder.Services.AddOptions<InternalApiOptions>().BindConfiguration(InternalApiOptions.Section);
 
         builder.Services.AddOptions<TokenIssuingOptions>().BindConfiguration(TokenIssuingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -11,23 +11,6 @@ internal static class TenantChanges
     {
         tenant.UpdatedAt = now;
         tenant.Version++;
-        db.PublishOnCommit(new TenantUpserted
-        {
-            ClientId = tenant.ClientId,
-            ServicerId = tenant.ServicerId,
-            Name = tenant.Name,
-            Environment = tenant.Environment,
-            Skills = tenant.Skills,
-            Status = tenant.Status,
-            WebhookUrl = tenant.WebhookUrl,
-            Keys = tenant.Keys.Where(k => k.IsValidAt(now) && k.Kind != KeyKinds.WebhookSecret)
-                .Select(k => new TenantKeyHash { Kind = k.Kind, Sha256 = k.Hash, ValidUntil = k.ValidUntil })
-                .ToList(),
-            WebhookKeys = tenant.Keys.Where(k => k.IsValidAt(now) && k.SealedSigningKey is not null)
-                .Select(k => new SealedWebhookKey { KeyId = k.Id, Sealed = k.SealedSigningKey!, ValidUntil = k.ValidUntil })
-                .ToList(),
-            Version = tenant.Version,
-            UpdatedAt = now,
-        });
+        db.PublishOnCommit(TenantRegistryApi.Upserted(tenant, now));
     }
 }
