@@ -81,6 +81,7 @@ public static class AppModel
         var gateway = app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)
             .WithReverseProxyTo(catalog, tenants, sessions)
+            .WithGeneratedSecret("Cors__InternalKey", "tenants-internal-key")
             .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(sandboxBank.Name), sandboxBank)
             .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(berlinGroup.Name), berlinGroup)
             .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);

@@ -24,6 +24,12 @@ public sealed record TenantUpserted
 
     public string? WebhookUrl { get; init; }
 
+    /// <summary>The origins (<c>scheme://host[:port]</c>) whose browser apps may call the client routes (CORS).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+
+    /// <summary>Where a redirect SCA may send the user back to (a step's <c>redirect_uri</c> must be one of them).</summary>
+    public IReadOnlyList<string> RedirectUris { get; init; } = [];
+
     /// <summary>The hashes of the client app key and the client secret (never of the webhook secret: see <see cref="WebhookKeys"/>).</summary>
     public required IReadOnlyList<TenantKeyHash> Keys { get; init; }
 

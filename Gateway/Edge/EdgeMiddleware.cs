@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace Finqware.Gateway.Edge;
 
 /// <summary>
-/// The edge features every public route goes through before it is proxied (or answered by the gateway itself): the caller
-/// is identified once (<see cref="EdgeCallers"/>), then counted against its budget (<see cref="EdgeRateLimiter"/>).
+/// The edge features every public route goes through before it is proxied (or answered by the gateway itself): a CORS
+/// preflight is answered (<see cref="EdgeCors"/>); the caller is identified once (<see cref="EdgeCallers"/>), its origin
+/// checked against its tenant's (<see cref="EdgeCors"/>), then counted against its budget (<see cref="EdgeRateLimiter"/>).
 /// </summary>
 public static class EdgeMiddleware
 {
@@ -27,6 +28,14 @@ public static class EdgeMiddleware
         builder.Services.AddSingleton<EdgeCallers>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<EdgeRateLimiter>();
+        builder.Services.AddOptions<CorsOptions>().BindConfiguration(CorsOptions.Section);
+        builder.Services.AddHttpClient(nameof(TenantOrigins), http =>
+        {
+            http.BaseAddress = new Uri("http://tenants");
+            http.Timeout = TimeSpan.FromSeconds(2);
+        });
+        builder.Services.AddSingleton<TenantOrigins>();
+        builder.Services.AddSingleton<EdgeCors>();
         return builder;
     }
 
@@ -38,10 +47,21 @@ public static class EdgeMiddleware
             return;
         }
 
+        var cors = context.RequestServices.GetRequiredService<EdgeCors>();
+        if (EdgeCors.IsPreflight(context.Request))
+        {
+            await cors.AnswerPreflightAsync(context);
+            return;
+        }
+
         var caller = await context.RequestServices.GetRequiredService<EdgeCallers>().IdentifyAsync(context);
-        if (await context.RequestServices.GetRequiredService<EdgeRateLimiter>().TryAcquireAsync(context, caller))
+        if (await cors.ApplyAsync(context, caller) && await context.RequestServices.GetRequiredService<EdgeRateLimiter>().TryAcquireAsync(context, caller))
         {
             await next(context);
+            if (EdgeRoutes.ChangedTenant(context.Request.Method, context.Request.Path) is { } changed && context.Response.StatusCode is >= 200 and < 300)
+            {
+                context.RequestServices.GetRequiredService<TenantOrigins>().Forget(changed);
+            }
         }
     });
 }

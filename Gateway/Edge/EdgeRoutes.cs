@@ -70,6 +70,10 @@ public static class EdgeRoutes
         };
     }
 
+    /// <summary>The tenant a management request changes (<c>PATCH /tenants/{client_id}</c> and the like), else null.</summary>
+    public static string? ChangedTenant(string method, PathString path) =>
+        method is not ("GET" or "HEAD" or "OPTIONS") && Segments(path) is ["tenants", var clientId, ..] && clientId != "me" ? clientId : null;
+
     private static string[] Segments(PathString path) =>
         (path.Value ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Finqware.Gateway.Edge;
 using Finqware.ServiceDefaults.Problems;
 
 namespace Finqware.Gateway.OpenApi;
@@ -149,6 +150,12 @@ public static class PublicContract
         {
             // A service that is down is a 503 (above), never a 502 (Gateway/Edge/ProxyErrors).
             Add(StatusCodes.Status504GatewayTimeout, ProblemCodes.GatewayTimeout);
+        }
+
+        if (EdgeRoutes.IsClientRoute(method.ToUpperInvariant(), path) && !EdgeRoutes.IsCatalog(path))
+        {
+            // A browser app's request from an origin its tenant did not register (Gateway/Edge/EdgeCors).
+            Add(StatusCodes.Status403Forbidden, EdgeCors.OriginNotAllowed);
         }
 
         var idempotent = UnsafeMethods.Contains(method) && !NotIdempotent.Contains(path);

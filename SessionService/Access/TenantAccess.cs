@@ -34,7 +34,7 @@ public sealed class TenantAccess(SessionDbContext db, ReplicaCache replicas, Ten
         // An unknown tenant or key is remembered (anyone can send them); a skill the authenticated tenant does not hold yet
         // is asked again each time (bounded by its own budget at the gateway): it may have been added a moment ago.
         var reason = tenant is null ? "unknown" : !accepted ? "key:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(appKey ?? ""))) : null;
-        if (await registry.ReadThroughAsync(clientId, reason, cancellationToken))
+        if (await registry.ReadThroughAsync(clientId, tenant?.Version ?? -1, reason, cancellationToken))
         {
             tenant = await TenantAsync(clientId, cancellationToken);
             accepted = Accepts(tenant, appKey);
@@ -47,7 +47,7 @@ public sealed class TenantAccess(SessionDbContext db, ReplicaCache replicas, Ten
     public async Task<TenantReplica?> ActiveTenantAsync(string clientId, CancellationToken cancellationToken)
     {
         var tenant = await TenantAsync(clientId, cancellationToken);
-        if (tenant is not { IsActive: true } && clientId.Length <= 64 && await registry.ReadThroughAsync(clientId, "unknown", cancellationToken))
+        if (tenant is not { IsActive: true } && clientId.Length <= 64 && await registry.ReadThroughAsync(clientId, tenant?.Version ?? -1, "unknown", cancellationToken))
         {
             tenant = await TenantAsync(clientId, cancellationToken);
         }

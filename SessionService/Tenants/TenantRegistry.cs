@@ -34,10 +34,12 @@ public sealed partial class TenantRegistry(
     private readonly ConcurrentDictionary<string, long> misses = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// True when the replica of <paramref name="clientId"/> changed: read it again. A miss is remembered under
-    /// <paramref name="reason"/>; a null reason (an authenticated caller's) is never remembered.
+    /// True when TenantService knows a newer version of <paramref name="clientId"/> than <paramref name="knownVersion"/>
+    /// (the copy the caller read; -1 for none): the replica has it now, read it again. The table may have had it already
+    /// (another instance consumed the event) while this instance's in-memory copy had not: that copy is dropped too. A
+    /// miss is remembered under <paramref name="reason"/>; a null reason (an authenticated caller's) is never remembered.
     /// </summary>
-    public async Task<bool> ReadThroughAsync(string clientId, string? reason, CancellationToken cancellationToken)
+    public async Task<bool> ReadThroughAsync(string clientId, long knownVersion, string? reason, CancellationToken cancellationToken)
     {
         var miss = reason is null ? null : clientId + "\n" + reason;
         if (miss is not null && misses.TryGetValue(miss, out var until) && Environment.TickCount64 < until)
@@ -59,17 +61,18 @@ public sealed partial class TenantRegistry(
             {
                 response.EnsureSuccessStatusCode();
                 var tenant = await response.Content.ReadFromJsonAsync<TenantUpserted>(Json, cancellationToken);
-                if (tenant?.ClientId == clientId)
+                if (tenant?.ClientId == clientId && tenant.Version > knownVersion)
                 {
+                    changed = true;
                     await using var scope = scopes.CreateAsyncScope();
-                    changed = await TenantReplicaUpdate.ApplyAsync(scope.ServiceProvider.GetRequiredService<SessionDbContext>(), tenant, cancellationToken);
+                    await TenantReplicaUpdate.ApplyAsync(scope.ServiceProvider.GetRequiredService<SessionDbContext>(), tenant, cancellationToken);
                 }
             }
         }
         catch (Exception ex) when (ex is HttpRequestException or DbUpdateException or System.Text.Json.JsonException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            // TenantService away, or the consumer wrote the same row at the same moment: the replica answers as it is.
+            // TenantService away (the replica answers as it is), or the consumer wrote the same row at the same moment.
             LogReadThroughFailed(logger, ex.GetType().Name);
         }
 

@@ -10,6 +10,8 @@ public static class AuditActions
     public const string TenantDeleted = "tenant.deleted";
     public const string TenantSkillsChanged = "tenant.skills_changed";
     public const string TenantWebhookChanged = "tenant.webhook_url_changed";
+    public const string TenantOriginsChanged = "tenant.allowed_origins_changed";
+    public const string TenantRedirectUrisChanged = "tenant.redirect_uris_changed";
     public const string KeyRotated = "tenant.key_rotated";
     public const string KeyRevoked = "tenant.key_revoked";
 }

@@ -8,4 +8,6 @@ public sealed record CreatedTenantResponse(
     string Name,
     string Environment,
     IReadOnlyList<string> Skills,
-    string? WebhookUrl);
+    string? WebhookUrl,
+    IReadOnlyList<string> AllowedOrigins,
+    IReadOnlyList<string> RedirectUris);

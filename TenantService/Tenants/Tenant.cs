@@ -16,6 +16,12 @@ public sealed class Tenant
 
     public string? WebhookUrl { get; set; }
 
+    /// <summary>Origins (<c>scheme://host[:port]</c>, normalised) whose browser apps may call the client routes.</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>Where a redirect SCA may send the user back to.</summary>
+    public List<string> RedirectUris { get; set; } = [];
+
     /// <summary>ACTIVE, or REMOVED once deleted (kept so the id is never reused).</summary>
     public required string Status { get; set; }
 

@@ -41,6 +41,8 @@ public static class TenantRegistryApi
         Skills = tenant.Skills,
         Status = tenant.Status,
         WebhookUrl = tenant.WebhookUrl,
+        AllowedOrigins = tenant.AllowedOrigins,
+        RedirectUris = tenant.RedirectUris,
         Keys = tenant.Keys.Where(k => k.IsValidAt(now) && k.Kind != KeyKinds.WebhookSecret)
             .Select(k => new TenantKeyHash { Kind = k.Kind, Sha256 = k.Hash, ValidUntil = k.ValidUntil })
             .ToList(),

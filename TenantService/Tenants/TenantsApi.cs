@@ -45,6 +45,14 @@ public static class TenantsApi
         tenants.MapGet("/", GetTenant).WithName("GetTenant")
             .WithSummary("Get a tenant app")
             .WithDescription("One of the servicer's tenant apps; another servicer's is a 404.");
+        tenants.MapPatch("/", UpdateTenant).WithName("UpdateTenant")
+            .WithSummary("Change a tenant's webhook URL, browser origins or redirect URIs")
+            .WithDescription("JSON merge patch (RFC 7396): the fields present replace the tenant's (webhook_url null removes it), the others stay. "
+                + "allowed_origins: the origins whose browser apps may call the client routes (CORS). redirect_uris: where a redirect SCA may send the user back to. "
+                + "The change works on every route at once.")
+            .Accepts<UpdateTenantRequest>("application/json", "application/merge-patch+json")
+            .RequirePortalRole(ServicerRoles.Admin, ServicerRoles.Developer)
+            .Problems(StatusCodes.Status422UnprocessableEntity, ProblemCodes.ValidationFailed);
         tenants.MapDelete("/", DeleteTenant).WithName("DeleteTenant")
             .WithSummary("Delete a tenant app")
             .WithDescription("Admins only. Its keys stop working everywhere at once; its sessions and data stay readable by no one.")
@@ -81,6 +89,8 @@ public static class TenantsApi
 
         ValidateWebhookUrl(request.WebhookUrl, request.Environment, errors);
         var skills = SkillList.Validate(request.Skills, errors);
+        var origins = request.AllowedOrigins is null ? [] : TenantSettings.Origins(request.AllowedOrigins, request.Environment ?? "", errors);
+        var redirectUris = request.RedirectUris is null ? [] : TenantSettings.RedirectUris(request.RedirectUris, request.Environment ?? "", errors);
         if (errors.Count > 0)
         {
             return ApiProblems.Validation(errors);
@@ -100,6 +110,8 @@ public static class TenantsApi
             Environment = request.Environment!,
             Skills = skills,
             WebhookUrl = request.WebhookUrl,
+            AllowedOrigins = origins,
+            RedirectUris = redirectUris,
             Status = TenantStatus.Active,
             CreatedAt = now,
             UpdatedAt = now,
@@ -112,7 +124,7 @@ public static class TenantsApi
 
         db.Tenants.Add(tenant);
         audit.Record(AuditActions.TenantCreated, AuditTargets.Tenant, tenant.ClientId,
-            new { tenant.Name, tenant.Environment, tenant.Skills, tenant.WebhookUrl, KeysIssued = KeyKinds.All });
+            new { tenant.Name, tenant.Environment, tenant.Skills, tenant.WebhookUrl, tenant.AllowedOrigins, tenant.RedirectUris, KeysIssued = KeyKinds.All });
         TenantChanges.Publish(db, tenant, now);
         await db.SaveChangesAsync(cancellationToken);
         return TypedResults.Created($"/tenants/{tenant.ClientId}", new CreatedTenantResponse(
@@ -123,7 +135,9 @@ public static class TenantsApi
             tenant.Name,
             tenant.Environment,
             tenant.Skills,
-            tenant.WebhookUrl));
+            tenant.WebhookUrl,
+            tenant.AllowedOrigins,
+            tenant.RedirectUris));
     }
 
     public static async Task<Results<Ok<List<TenantResponse>>, ProblemHttpResult>> ListTenants(
@@ -154,6 +168,66 @@ public static class TenantsApi
         var tenant = await db.Tenants.AsNoTracking().Include(t => t.Keys)
             .FirstOrDefaultAsync(t => t.ClientId == clientId && t.Status == TenantStatus.Active, cancellationToken);
         return tenant is null ? OwnTenants.NotFound(clientId) : TypedResults.Ok(TenantResponse.From(tenant));
+    }
+
+    public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> UpdateTenant(
+        [MaxLength(64)] string client_id,
+        UpdateTenantRequest request,
+        ClaimsPrincipal caller,
+        TenantDbContext db,
+        AuditLog audit,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var tenant = await OwnTenants.FindAsync(db, caller, client_id, cancellationToken, tracking: true);
+        if (tenant is null)
+        {
+            return OwnTenants.NotFound(client_id);
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (request.HasWebhookUrl)
+        {
+            ValidateWebhookUrl(request.WebhookUrl, tenant.Environment, errors);
+        }
+
+        var origins = request.HasAllowedOrigins ? TenantSettings.Origins(request.AllowedOrigins, tenant.Environment, errors) : tenant.AllowedOrigins;
+        var redirectUris = request.HasRedirectUris ? TenantSettings.RedirectUris(request.RedirectUris, tenant.Environment, errors) : tenant.RedirectUris;
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Validation(errors);
+        }
+
+        var webhookUrl = request.HasWebhookUrl ? request.WebhookUrl : tenant.WebhookUrl;
+        var changed = false;
+        if (webhookUrl != tenant.WebhookUrl)
+        {
+            audit.Record(AuditActions.TenantWebhookChanged, AuditTargets.Tenant, tenant.ClientId, new { WebhookUrl = AuditLog.Change(tenant.WebhookUrl, webhookUrl) });
+            tenant.WebhookUrl = webhookUrl;
+            changed = true;
+        }
+
+        if (!origins.SequenceEqual(tenant.AllowedOrigins))
+        {
+            audit.Record(AuditActions.TenantOriginsChanged, AuditTargets.Tenant, tenant.ClientId, new { AllowedOrigins = AuditLog.Change(tenant.AllowedOrigins, origins) });
+            tenant.AllowedOrigins = origins;
+            changed = true;
+        }
+
+        if (!redirectUris.SequenceEqual(tenant.RedirectUris))
+        {
+            audit.Record(AuditActions.TenantRedirectUrisChanged, AuditTargets.Tenant, tenant.ClientId, new { RedirectUris = AuditLog.Change(tenant.RedirectUris, redirectUris) });
+            tenant.RedirectUris = redirectUris;
+            changed = true;
+        }
+
+        if (changed)
+        {
+            TenantChanges.Publish(db, tenant, clock.GetUtcNow());
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return TypedResults.Ok(TenantResponse.From(tenant));
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteTenant(

@@ -308,6 +308,11 @@ namespace Finqware.TenantService.Infrastructure.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("client_id");
 
+                    b.PrimitiveCollection<List<string>>("AllowedOrigins")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("allowed_origins");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -323,6 +328,11 @@ namespace Finqware.TenantService.Infrastructure.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.PrimitiveCollection<List<string>>("RedirectUris")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("redirect_uris");
 
                     b.Property<Guid>("ServicerId")
                         .HasColumnType("uuid")

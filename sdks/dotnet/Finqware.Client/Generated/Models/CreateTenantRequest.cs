@@ -14,6 +14,14 @@ namespace Finqware.Client.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The allowed_origins property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? AllowedOrigins { get; set; }
+#nullable restore
+#else
+        public List<string> AllowedOrigins { get; set; }
+#endif
         /// <summary>The environment property</summary>
         public global::Finqware.Client.Generated.Models.CreateTenantRequest_environment? Environment { get; set; }
         /// <summary>The name property</summary>
@@ -23,6 +31,14 @@ namespace Finqware.Client.Generated.Models
 #nullable restore
 #else
         public string Name { get; set; }
+#endif
+        /// <summary>The redirect_uris property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<string>? RedirectUris { get; set; }
+#nullable restore
+#else
+        public List<string> RedirectUris { get; set; }
 #endif
         /// <summary>The skills property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -65,8 +81,10 @@ namespace Finqware.Client.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "allowed_origins", n => { AllowedOrigins = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "environment", n => { Environment = n.GetEnumValue<global::Finqware.Client.Generated.Models.CreateTenantRequest_environment>(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
+                { "redirect_uris", n => { RedirectUris = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "skills", n => { Skills = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
                 { "webhook_url", n => { WebhookUrl = n.GetStringValue(); } },
             };
@@ -78,8 +96,10 @@ namespace Finqware.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteCollectionOfPrimitiveValues<string>("allowed_origins", AllowedOrigins);
             writer.WriteEnumValue<global::Finqware.Client.Generated.Models.CreateTenantRequest_environment>("environment", Environment);
             writer.WriteStringValue("name", Name);
+            writer.WriteCollectionOfPrimitiveValues<string>("redirect_uris", RedirectUris);
             writer.WriteCollectionOfPrimitiveValues<string>("skills", Skills);
             writer.WriteStringValue("webhook_url", WebhookUrl);
             writer.WriteAdditionalData(AdditionalData);

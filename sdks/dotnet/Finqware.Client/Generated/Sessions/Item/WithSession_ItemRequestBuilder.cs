@@ -59,6 +59,7 @@ namespace Finqware.Client.Generated.Sessions.Item
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
@@ -78,6 +79,7 @@ namespace Finqware.Client.Generated.Sessions.Item
             {
                 { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },

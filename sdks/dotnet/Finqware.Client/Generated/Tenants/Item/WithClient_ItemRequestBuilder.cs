@@ -121,6 +121,51 @@ namespace Finqware.Client.Generated.Tenants.Item
             return await RequestAdapter.SendAsync<global::Finqware.Client.Generated.Models.TenantResponse>(requestInfo, global::Finqware.Client.Generated.Models.TenantResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
+        /// JSON merge patch (RFC 7396): the fields present replace the tenant&apos;s (webhook_url null removes it), the others stay. allowed_origins: the origins whose browser apps may call the client routes (CORS). redirect_uris: where a redirect SCA may send the user back to. The change works on every route at once.
+        /// </summary>
+        /// <returns>A <see cref="global::Finqware.Client.Generated.Models.TenantResponse"/></returns>
+        /// <param name="body">The request body</param>
+        /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 409 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 415 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 422 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 429 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 500 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 503 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 504 status code</exception>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public async Task<global::Finqware.Client.Generated.Models.TenantResponse?> PatchAsync(global::Finqware.Client.Generated.Models.UpdateTenantRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#nullable restore
+#else
+        public async Task<global::Finqware.Client.Generated.Models.TenantResponse> PatchAsync(global::Finqware.Client.Generated.Models.UpdateTenantRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default, CancellationToken cancellationToken = default)
+        {
+#endif
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
+            var requestInfo = ToPatchRequestInformation(body, requestConfiguration);
+            var errorMapping = new Dictionary<string, ParsableFactory<IParsable>>
+            {
+                { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "409", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "415", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "422", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "429", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "500", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "503", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "504", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+            };
+            return await RequestAdapter.SendAsync<global::Finqware.Client.Generated.Models.TenantResponse>(requestInfo, global::Finqware.Client.Generated.Models.TenantResponse.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
+        }
+        /// <summary>
         /// Admins only. Its keys stop working everywhere at once; its sessions and data stay readable by no one.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
@@ -156,6 +201,28 @@ namespace Finqware.Client.Generated.Tenants.Item
             var requestInfo = new RequestInformation(Method.GET, UrlTemplate, PathParameters);
             requestInfo.Configure(requestConfiguration);
             requestInfo.Headers.TryAdd("Accept", "application/json");
+            return requestInfo;
+        }
+        /// <summary>
+        /// JSON merge patch (RFC 7396): the fields present replace the tenant&apos;s (webhook_url null removes it), the others stay. allowed_origins: the origins whose browser apps may call the client routes (CORS). redirect_uris: where a redirect SCA may send the user back to. The change works on every route at once.
+        /// </summary>
+        /// <returns>A <see cref="RequestInformation"/></returns>
+        /// <param name="body">The request body</param>
+        /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public RequestInformation ToPatchRequestInformation(global::Finqware.Client.Generated.Models.UpdateTenantRequest body, Action<RequestConfiguration<DefaultQueryParameters>>? requestConfiguration = default)
+        {
+#nullable restore
+#else
+        public RequestInformation ToPatchRequestInformation(global::Finqware.Client.Generated.Models.UpdateTenantRequest body, Action<RequestConfiguration<DefaultQueryParameters>> requestConfiguration = default)
+        {
+#endif
+            if(ReferenceEquals(body, null)) throw new ArgumentNullException(nameof(body));
+            var requestInfo = new RequestInformation(Method.PATCH, UrlTemplate, PathParameters);
+            requestInfo.Configure(requestConfiguration);
+            requestInfo.Headers.TryAdd("Accept", "application/json");
+            requestInfo.SetContentFromParsable(RequestAdapter, "application/merge-patch+json", body);
             return requestInfo;
         }
         /// <summary>

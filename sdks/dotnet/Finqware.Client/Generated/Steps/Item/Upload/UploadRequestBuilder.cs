@@ -42,6 +42,7 @@ namespace Finqware.Client.Generated.Steps.Item.Upload
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 400 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 401 status code</exception>
+        /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 403 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 404 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 409 status code</exception>
         /// <exception cref="global::Finqware.Client.Generated.Models.Problem">When receiving a 413 status code</exception>
@@ -66,6 +67,7 @@ namespace Finqware.Client.Generated.Steps.Item.Upload
             {
                 { "400", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "401", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
+                { "403", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "404", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "409", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
                 { "413", global::Finqware.Client.Generated.Models.Problem.CreateFromDiscriminatorValue },
