@@ -32,6 +32,7 @@ public sealed partial class RoleTests(PostgresServerFixture postgres, RabbitMqFi
         ["GET /servicers/{servicer_id}/tenants"] = ([Admin, Developer, Viewer], t => Call($"/servicers/{t.ServicerId}/tenants")),
         ["GET /servicers/{servicer_id}/usage"] = ([Admin, Developer, Viewer], t => Call($"/servicers/{t.ServicerId}/usage")),
         ["GET /tenants/{client_id}"] = ([Admin, Developer, Viewer], async t => ($"/tenants/{await t.NewTenantAsync()}", null)),
+        ["PATCH /tenants/{client_id}"] = ([Admin, Developer], async t => ($"/tenants/{await t.NewTenantAsync()}", new { allowed_origins = new[] { "https://wallet.example" } })),
         ["PUT /tenants/{client_id}/skills"] = ([Admin, Developer], async t => ($"/tenants/{await t.NewTenantAsync()}/skills", new { skills = new[] { "xyz_aisp_sbx_#1.0" } })),
         ["DELETE /tenants/{client_id}"] = ([Admin], async t => ($"/tenants/{await t.NewTenantAsync()}", null)),
         ["POST /tenants/{client_id}/keys/rotate"] = ([Admin], async t => ($"/tenants/{await t.NewTenantAsync()}/keys/rotate", new { key = "secret" })),
