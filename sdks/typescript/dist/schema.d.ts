@@ -296,7 +296,11 @@ export interface paths {
         delete: operations["DeleteTenant"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a tenant's webhook URL, browser origins or redirect URIs
+         * @description JSON merge patch (RFC 7396): the fields present replace the tenant's (webhook_url null removes it), the others stay. allowed_origins: the origins whose browser apps may call the client routes (CORS). redirect_uris: where a redirect SCA may send the user back to. The change works on every route at once.
+         */
+        patch: operations["UpdateTenant"];
         trace?: never;
     };
     "/tenants/{client_id}/skills": {
@@ -885,6 +889,8 @@ export interface components {
             skills: null | string[];
             /** Format: uri */
             webhook_url?: null | string;
+            allowed_origins?: null | string[];
+            redirect_uris?: null | string[];
         };
         CreatedTenantResponse: {
             client_id: string;
@@ -895,6 +901,8 @@ export interface components {
             environment: string;
             skills: string[];
             webhook_url?: null | string;
+            allowed_origins: string[];
+            redirect_uris: string[];
         };
         /** @description A GraphQL error: `message`, `locations`, `path`, `extensions` (`code`, `trace_id`…). */
         GraphQLHttpError: {
@@ -1141,6 +1149,8 @@ export interface components {
             environment: string;
             skills: string[];
             webhook_url?: null | string;
+            allowed_origins: string[];
+            redirect_uris: string[];
             status: string;
             keys: components["schemas"]["KeyInfo"][];
             /** Format: date-time */
@@ -1174,6 +1184,11 @@ export interface components {
         };
         UpdateSkillsRequest: {
             skills: null | string[];
+        };
+        UpdateTenantRequest: {
+            webhook_url?: null | string;
+            allowed_origins?: null | string[];
+            redirect_uris?: null | string[];
         };
         UploadRequest: {
             client_id: string;
@@ -3284,6 +3299,156 @@ export interface operations {
             };
         };
     };
+    UpdateTenant: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A unique key per logical request (a UUID), per the IETF httpapi Idempotency-Key header field draft. A retry with the same key gets the first answer again, marked Idempotent-Replayed: true, instead of doing the work twice. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateTenantRequest"];
+                "application/merge-patch+json": components["schemas"]["UpdateTenantRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantResponse"];
+                };
+            };
+            /** @description Bad Request (BAD_REQUEST, IDEMPOTENCY_KEY_INVALID, MALFORMED_JSON). */
+            400: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized (INVALID_TOKEN, TOKEN_REQUIRED). */
+            401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (ROLE_NOT_ALLOWED). */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found (TENANT_NOT_FOUND). */
+            404: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict (IDEMPOTENCY_KEY_IN_USE). */
+            409: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type (UNSUPPORTED_MEDIA_TYPE). */
+            415: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity (IDEMPOTENCY_KEY_REUSED, VALIDATION_FAILED). */
+            422: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests (RATE_LIMITED). */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error (INTERNAL_ERROR). */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service Unavailable (SERVICE_UNAVAILABLE). */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gateway Timeout (GATEWAY_TIMEOUT). */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     UpdateTenantSkills: {
         parameters: {
             query?: never;
@@ -3783,6 +3948,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED). */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found (ROUTE_NOT_FOUND, STEP_NOT_FOUND). */
             404: {
                 headers: {
@@ -3946,7 +4122,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Forbidden (SKILL_NOT_REGISTERED). */
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED, SKILL_NOT_REGISTERED). */
             403: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
@@ -4105,6 +4281,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED). */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found (ROUTE_NOT_FOUND, SESSION_NOT_FOUND). */
             404: {
                 headers: {
@@ -4235,6 +4422,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED). */
+            403: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Not Found (ROUTE_NOT_FOUND, SESSION_NOT_FOUND). */
             404: {
                 headers: {
@@ -4326,6 +4524,17 @@ export interface operations {
             };
             /** @description Unauthorized (UNAUTHORIZED). */
             401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED). */
+            403: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
@@ -4438,6 +4647,17 @@ export interface operations {
             };
             /** @description Unauthorized (UNAUTHORIZED). */
             401: {
+                headers: {
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden (ORIGIN_NOT_ALLOWED). */
+            403: {
                 headers: {
                     RateLimit: components["headers"]["RateLimit"];
                     "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
