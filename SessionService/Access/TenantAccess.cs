@@ -55,6 +55,27 @@ public sealed class TenantAccess(SessionDbContext db, ReplicaCache replicas, Ten
         return tenant is { IsActive: true } ? tenant : null;
     }
 
+    /// <summary>
+    /// True when <paramref name="redirectUri"/> is one of the tenant's registered <c>redirect_uris</c> (exactly), asking
+    /// TenantService once when the replica does not list it: a URI a PATCH has just added works at once.
+    /// </summary>
+    public async Task<bool> RegisteredRedirectAsync(string clientId, string redirectUri, CancellationToken cancellationToken)
+    {
+        var tenant = await TenantAsync(clientId, cancellationToken);
+        if (tenant is { IsActive: true } && tenant.RedirectUris.Contains(redirectUri, StringComparer.Ordinal))
+        {
+            return true;
+        }
+
+        if (tenant is null || !await registry.ReadThroughAsync(clientId, tenant.Version, "redirect:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(redirectUri))), cancellationToken))
+        {
+            return false;
+        }
+
+        tenant = await TenantAsync(clientId, cancellationToken);
+        return tenant is { IsActive: true } && tenant.RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
+    }
+
     private bool Accepts(TenantReplica? tenant, string? appKey) =>
         tenant is { IsActive: true } && tenant.Accepts(TenantReplica.AppKey, appKey, clock.GetUtcNow());
 

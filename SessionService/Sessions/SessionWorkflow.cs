@@ -134,6 +134,16 @@ public sealed partial class SessionWorkflow(
             return new SessionError.InvalidStepData(errors);
         }
 
+        // After a redirect SCA the user goes back to redirect_uri: only to an address the tenant registered.
+        if (request.Data.ValueKind == JsonValueKind.Object && request.Data.TryGetProperty("redirect_uri", out var redirect)
+            && (redirect.ValueKind != JsonValueKind.String || !await tenants.RegisteredRedirectAsync(session.ClientId, redirect.GetString()!, cancellationToken)))
+        {
+            return new SessionError.InvalidStepData(new Dictionary<string, string[]>
+            {
+                ["data.redirect_uri"] = ["Not one of the tenant's registered redirect_uris (PATCH /tenants/{client_id}); it must match one exactly."],
+            });
+        }
+
         if (!await skills.IsAvailableAsync(session.Skill, cancellationToken))
         {
             return new SessionError.SkillUnavailable(session.Skill);

@@ -22,6 +22,9 @@ public sealed class TenantReplica
 
     public string? WebhookUrl { get; set; }
 
+    /// <summary>Where a redirect SCA may send the user back to: a step's <c>redirect_uri</c> must be one of them.</summary>
+    public List<string> RedirectUris { get; set; } = [];
+
     public List<TenantKeyHash> Keys { get; set; } = [];
 
     /// <summary>The webhook signing keys, sealed to this service's key (only <c>WebhookSigner</c> opens them).</summary>

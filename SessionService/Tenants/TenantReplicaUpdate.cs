@@ -26,6 +26,7 @@ public static class TenantReplicaUpdate
         tenant.Skills = [.. message.Skills];
         tenant.Status = message.Status;
         tenant.WebhookUrl = message.WebhookUrl;
+        tenant.RedirectUris = [.. message.RedirectUris];
         tenant.Keys = [.. message.Keys];
         tenant.WebhookKeys = [.. message.WebhookKeys];
         tenant.Version = message.Version;

@@ -34,8 +34,9 @@ public sealed class CallbackUrls(IOptions<BerlinGroupOptions> options)
 
 /// <summary>
 /// The bank's return after redirect SCA. The step's status at the bank decides (<see cref="ScaStepHandler.ReturnedAsync"/>,
-/// through <see cref="IStepUpdates"/>), then the user goes on to the step's <c>redirect_uri</c> with <c>session_id</c> and
-/// <c>step_id</c> added, or, without one, sees a page saying the authorisation is done.
+/// through <see cref="IStepUpdates"/>), then the user goes on to the step's <c>redirect_uri</c> (one the tenant registered:
+/// SessionService checks it) with <c>session_id</c>, <c>step_id</c> and the step's <c>state</c> added, or, without one,
+/// sees a page saying the authorisation is done.
 /// </summary>
 public static class BankCallback
 {
@@ -54,12 +55,14 @@ public static class BankCallback
         }
 
         string? redirectUri = null;
+        string? appState = null;
         Guid sessionId = default;
         var result = await updates.UpdateAsync(
             stepId,
             async step =>
             {
                 redirectUri = step.DataString("redirect_uri");
+                appState = step.DataString("state");
                 sessionId = step.SessionId;
                 ScaStepHandler handler = step.Step == Skills.Payment
                     ? ActivatorUtilities.CreateInstance<PaymentHandler>(services)
@@ -73,11 +76,12 @@ public static class BankCallback
             return ApiProblems.NotFound("AUTHORISATION_NOT_FOUND", "No such authorisation request.", "Use the exact address the bank was given.");
         }
 
-        // Issue 18 (tenants' registered redirect_uris) checks redirect_uri before it gets here; until then it is the step's.
+        // SessionService accepted the step only with a redirect_uri the tenant registered (docs/sessions.md#redirect-sca).
         if (redirectUri is not null && Uri.TryCreate(redirectUri, UriKind.Absolute, out var target) && target.Scheme is "https" or "http")
         {
             var separator = string.IsNullOrEmpty(target.Query) ? "?" : "&";
-            return TypedResults.Redirect($"{target.AbsoluteUri}{separator}session_id={sessionId:D}&step_id={stepId:D}");
+            var returned = appState is null ? "" : "&state=" + Uri.EscapeDataString(appState);
+            return TypedResults.Redirect($"{target.AbsoluteUri}{separator}session_id={sessionId:D}&step_id={stepId:D}{returned}");
         }
 
         var done = result == StepUpdateResult.AlreadyFinished ? "This authorisation was already handled." : "The bank has handled the authorisation.";

@@ -88,7 +88,8 @@ public static class Skills
             ["psu_id"] = new { type = "string", minLength = 1, maxLength = 64, description = "The user's login at the bank (PSU-ID)." },
             ["psu_ip_address"] = new { type = "string", format = "ipv4", description = "The user's IP address (PSU-IP-Address)." },
             ["sca_approach"] = new { type = "string", @enum = bank.Approaches, description = "The approach to ask the bank for; the bank decides." },
-            ["redirect_uri"] = new { type = "string", format = "uri", pattern = "^https?://", maxLength = 2000, description = "Where the user goes after the bank's page." },
+            ["redirect_uri"] = new { type = "string", format = "uri", pattern = "^https?://", maxLength = 2000, description = "Where the user goes after the bank's page: one of the tenant's registered redirect_uris." },
+            ["state"] = new { type = "string", minLength = 1, maxLength = 512, description = "Handed back unchanged as ?state= when the user returns to redirect_uri: tie the return to the app's own request." },
             ["password"] = new { type = "string", minLength = 1, maxLength = 256, description = "EMBEDDED: the user's password at the bank." },
             ["sca_method_id"] = new { type = "string", minLength = 1, maxLength = 35, description = "EMBEDDED: the SCA method (default: the bank's first)." },
         };

@@ -14,7 +14,7 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
 {
     private const string Aisp = "mockbank_aisp_#1.0";
     private const string Pisp = "mockbank_pisp_#1.0";
-    private const string RedirectUri = "https://app.example.com/bank-return?from=finqware";
+    private const string RedirectUri = SandboxBankDriver.RedirectUri;
 
     private SandboxBankDriver tenant = null!;
 
@@ -31,7 +31,12 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
         Assert.Equal(("production", "AVAILABLE", "mockbank"), (skill.GetProperty("flavor").GetString(), skill.GetProperty("status").GetString(), skill.GetProperty("provider").GetString()));
         var session = await tenant.OpenAsync(Aisp);
 
-        var consent = await session.RunAsync("consent", new { psu_id = "PSU-1234", psu_ip_address = "192.0.2.10", redirect_uri = RedirectUri });
+        // Only a redirect_uri the tenant registered: anything else is refused before the connector sees the step.
+        var elsewhere = await session.PostStepAsync("consent", new { psu_id = "PSU-1234", psu_ip_address = "192.0.2.10", redirect_uri = "https://evil.example.net/steal" }, Cancel);
+        var refused = await Problems.AssertAsync(elsewhere, HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED", Cancel);
+        Assert.True(refused.GetProperty("errors").TryGetProperty("data.redirect_uri", out _), refused.ToString());
+
+        var consent = await session.RunAsync("consent", new { psu_id = "PSU-1234", psu_ip_address = "192.0.2.10", redirect_uri = RedirectUri, state = "app-state/1" }, Cancel);
 
         Assert.Equal(("ACTION_REQUIRED", "redirect", "https://www.testbank.com/authentication/1234-wertiq-983"),
             (consent.GetProperty("status").GetString(), consent.GetProperty("action").GetProperty("type").GetString(), consent.GetProperty("action").GetProperty("url").GetString()));
@@ -43,7 +48,7 @@ public sealed class BerlinGroupTests(SystemFixture system) : IAsyncLifetime
         var back = await ReturnFromBankAsync(stepId, "ok");
 
         Assert.Equal(HttpStatusCode.Redirect, back.StatusCode);
-        Assert.Equal($"{RedirectUri}&session_id={session.Id}&step_id={stepId}", back.Headers.Location!.ToString());
+        Assert.Equal($"{RedirectUri}&session_id={session.Id}&step_id={stepId}&state=app-state%2F1", back.Headers.Location!.ToString());
         var authorised = await session.WaitStepAsync(stepId, "COMPLETED", "FAILED");
         Assert.Equal(("COMPLETED", "valid"), (authorised.GetProperty("status").GetString(), authorised.GetProperty("result").GetProperty("consent_status").GetString()));
         var confirm = await session.RunAsync("confirm", new { });

@@ -17,6 +17,9 @@ public sealed class SandboxBankDriver : IAsyncDisposable
     public const string Aisp = "xyz_aisp_sbx_#1.0";
     public const string Pisp = "xyz_pisp_sbx_#1.0";
 
+    /// <summary>The tenant's one registered redirect_uri.</summary>
+    public const string RedirectUri = "https://app.example.com/bank-return?from=finqware";
+
     private readonly SystemFixture system;
     private readonly CancellationToken cancel;
     private IBusControl? bus;
@@ -106,7 +109,7 @@ public sealed class SandboxBankDriver : IAsyncDisposable
             var login = await (await gateway.PostAsJsonAsync("/auth/token", new { email, password }, cancel)).Content.ReadFromJsonAsync<JsonElement>(cancel);
             using var create = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.GetProperty("servicer_id").GetString()}/tenants")
             {
-                Content = JsonContent.Create(new { name = "Bank tests app", environment, skills }),
+                Content = JsonContent.Create(new { name = "Bank tests app", environment, skills, redirect_uris = new[] { RedirectUri } }),
             };
             create.Headers.Authorization = new AuthenticationHeaderValue("Bearer", login.GetProperty("access_token").GetString());
             var created = await gateway.SendAsync(create, cancel);
