@@ -4,6 +4,7 @@
 #   Finqware.Contracts                 the messages connectors and services exchange
 #   Finqware.ServiceDefaults(.Messaging, .Npgsql)   what the SDK runs on (hosting, bus, database)
 #   Finqware.SkillConnectors.TestKit   real RabbitMQ/PostgreSQL fixtures, ConnectorUnderTest, ConnectorConformance
+#   Finqware.LocalServers              local PostgreSQL/RabbitMQ servers and processes, as the AppHost runs them (the test kit's)
 #   Finqware.Templates                 dotnet new finqware-connector
 # all at the version of packaging/Version.props (docs/connectors.md, "Compatibility").
 #

@@ -9,8 +9,11 @@ public sealed class PackagesTests(KitFeed kit)
     private static readonly string[] Libraries =
     [
         "Finqware.Contracts", "Finqware.ServiceDefaults", "Finqware.ServiceDefaults.Messaging", "Finqware.ServiceDefaults.Npgsql",
-        "Finqware.SkillConnectors.Sdk", "Finqware.SkillConnectors.TestKit",
+        "Finqware.SkillConnectors.Sdk", "Finqware.SkillConnectors.TestKit", "Finqware.LocalServers",
     ];
+
+    /// <summary>Packages the baseline did not have yet (the test kit compiled their code in then).</summary>
+    private static readonly string[] NewSinceBaseline = ["Finqware.LocalServers"];
 
     [Fact]
     public void The_feed_holds_the_libraries_and_the_template_at_the_kit_version()
@@ -61,7 +64,7 @@ public sealed class PackagesTests(KitFeed kit)
     {
         var baseline = Directory.GetFiles(kit.BaselineFeed, "*.nupkg").Select(Path.GetFileName).Order().ToList();
 
-        Assert.Equal([.. Libraries.Append("Finqware.Templates").Select(id => $"{id}.{kit.BaselineVersion}.nupkg").Order()], baseline);
+        Assert.Equal([.. Libraries.Except(NewSinceBaseline).Append("Finqware.Templates").Select(id => $"{id}.{kit.BaselineVersion}.nupkg").Order()], baseline);
         Assert.True(new Version(kit.BaselineVersion) < new Version(kit.Version), "The baseline is the version before this one.");
     }
 }
