@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Finqware.Contracts.Tenants;
+using Finqware.ServiceDefaults.Http;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Audit;
 using Finqware.TenantService.Catalog;
@@ -69,6 +70,7 @@ public static class TenantsApi
         WebhookKeySealer sealer,
         AuditLog audit,
         TimeProvider clock,
+        IHostEnvironment hosting,
         CancellationToken cancellationToken)
     {
         if (ClaimNames.ServicerOf(caller) != servicer_id)
@@ -87,7 +89,7 @@ public static class TenantsApi
             errors["environment"] = ["Must be sandbox or production."];
         }
 
-        ValidateWebhookUrl(request.WebhookUrl, request.Environment, errors);
+        ValidateWebhookUrl(request.WebhookUrl, hosting.IsDevelopment(), errors);
         var skills = SkillList.Validate(request.Skills, errors);
         var origins = request.AllowedOrigins is null ? [] : TenantSettings.Origins(request.AllowedOrigins, request.Environment ?? "", errors);
         var redirectUris = request.RedirectUris is null ? [] : TenantSettings.RedirectUris(request.RedirectUris, request.Environment ?? "", errors);
@@ -254,18 +256,12 @@ public static class TenantsApi
         return TypedResults.NoContent();
     }
 
-    private static void ValidateWebhookUrl(string? url, string? environment, Dictionary<string, string[]> errors)
+    /// <summary>Where webhooks may go (<see cref="WebhookTargets"/>): https, a public address; plain http to loopback while developing.</summary>
+    internal static void ValidateWebhookUrl(string? url, bool development, Dictionary<string, string[]> errors)
     {
-        if (url is null)
+        if (url is not null && WebhookTargets.Refusal(url, development) is { } refusal)
         {
-            return;
-        }
-
-        var ok = Uri.TryCreate(url, UriKind.Absolute, out var uri) && url.Length <= 2048
-            && (uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && environment == "sandbox"));
-        if (!ok)
-        {
-            errors["webhook_url"] = ["An absolute https:// URL (http:// is accepted for sandbox tenants), at most 2048 characters."];
+            errors["webhook_url"] = [refusal];
         }
     }
 }

@@ -32,6 +32,27 @@ public sealed class TenantTests(PostgresServerFixture postgres, RabbitMqFixture 
         Assert.Contains(Tenants.Secrets.Hash(secrets[1]), stored, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://10.0.0.5/hooks")]
+    [InlineData("https://192.168.1.20/hooks")]
+    [InlineData("https://169.254.169.254/latest/meta-data")]
+    [InlineData("https://[fd00::1]/hooks")]
+    [InlineData("http://wallet.example/hooks")]
+    [InlineData("https://user:password@wallet.example/hooks")]
+    public async Task A_webhook_url_that_is_not_https_to_a_public_address_is_a_422(string url)
+    {
+        var (servicer, token) = await host.NewServicerAsync();
+
+        var problem = await host.PostJsonAsync($"/servicers/{servicer}/tenants",
+            new { name = "Wallet", environment = "sandbox", skills = new[] { "xyz_aisp_sbx_#1.0" }, webhook_url = url }, token, 422);
+
+        Assert.Equal("VALIDATION_FAILED", problem.GetProperty("code").GetString());
+        Assert.True(problem.GetProperty("errors").TryGetProperty("webhook_url", out _));
+        // A loopback receiver is fine while developing (this host runs as Development, like the AppHost).
+        await host.PostJsonAsync($"/servicers/{servicer}/tenants",
+            new { name = "Wallet", environment = "sandbox", skills = new[] { "xyz_aisp_sbx_#1.0" }, webhook_url = "http://127.0.0.1:9/hooks" }, token, 201);
+    }
+
     [Fact]
     public async Task An_unknown_skill_is_a_422_naming_it()
     {
