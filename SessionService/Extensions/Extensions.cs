@@ -25,7 +25,11 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddServiceDatabase<SessionDbContext>("sessiondb");
         // Every consumer of this assembly; each one's Definition names its queue and says whether it has an inbox.
-        builder.AddMessaging("sessions", bus => bus.AddConsumers(typeof(SessionServiceExtensions).Assembly));
+        builder.AddMessaging(
+            "sessions",
+            bus => bus.AddConsumers(typeof(SessionServiceExtensions).Assembly),
+            // Outcomes and data events only from the connector of their skill (docs/security.md, "Connectors").
+            (context, rabbit) => rabbit.UseConsumeFilter(typeof(ConnectorSenderFilter<>), context));
         builder.AddOutboxRelay<SessionDbContext>();
         builder.AddIdempotency();
         builder.AddSessionAccess();

@@ -15,6 +15,7 @@ public sealed class ReplicaCache(IOptions<ReplicaCacheOptions> options)
 {
     private readonly ConcurrentDictionary<string, Entry<TenantReplica>> tenants = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry<SkillManifest>> manifests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<string>> connectors = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry<DateTimeOffset?>> heartbeats = new(StringComparer.Ordinal);
     private long generation;
 
@@ -23,6 +24,10 @@ public sealed class ReplicaCache(IOptions<ReplicaCacheOptions> options)
 
     public ValueTask<SkillManifest?> ManifestAsync(string skillId, Func<Task<SkillManifest?>> load) =>
         GetAsync(manifests, skillId, options.Value.Duration, load);
+
+    /// <summary>The broker user of the skill's connector.</summary>
+    public ValueTask<string?> ConnectorAsync(string skillId, Func<Task<string?>> load) =>
+        GetAsync(connectors, skillId, options.Value.Duration, load);
 
     /// <summary>The latest heartbeat of any instance of the skill (null when none is recorded).</summary>
     public async ValueTask<DateTimeOffset?> LastHeartbeatAsync(string skillId, Func<Task<DateTimeOffset?>> load)
@@ -52,6 +57,7 @@ public sealed class ReplicaCache(IOptions<ReplicaCacheOptions> options)
     {
         Interlocked.Increment(ref generation);
         manifests.TryRemove(skillId, out _);
+        connectors.TryRemove(skillId, out _);
         heartbeats.TryRemove(skillId, out _);
     }
 

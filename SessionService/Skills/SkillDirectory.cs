@@ -13,6 +13,11 @@ public sealed class SkillDirectory(SessionDbContext db, ReplicaCache replicas, I
         replicas.ManifestAsync(skillId, async () =>
             (await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken))?.ToManifest());
 
+    /// <summary>The broker user of the skill's connector (null for a skill unknown, or registered before connectors had one).</summary>
+    public ValueTask<string?> ConnectorAsync(string skillId, CancellationToken cancellationToken) =>
+        replicas.ConnectorAsync(skillId, () =>
+            db.Skills.AsNoTracking().Where(s => s.SkillId == skillId).Select(s => s.Connector).FirstOrDefaultAsync(cancellationToken));
+
     public async Task<bool> IsAvailableAsync(string skillId, CancellationToken cancellationToken)
     {
         var lastSeen = await replicas.LastHeartbeatAsync(skillId, () =>

@@ -18,11 +18,18 @@ public sealed class SkillRegisteredConsumer(SessionDbContext db, ReplicaCache re
         var skill = await db.Skills.FirstOrDefaultAsync(s => s.SkillId == manifest.SkillId, context.CancellationToken);
         if (skill is null)
         {
-            db.Skills.Add(new SkillReplica { SkillId = manifest.SkillId, Manifest = JsonSerializer.Serialize(manifest, SkillJson.Options), RegisteredAt = context.Message.RegisteredAt });
+            db.Skills.Add(new SkillReplica
+            {
+                SkillId = manifest.SkillId,
+                Manifest = JsonSerializer.Serialize(manifest, SkillJson.Options),
+                Connector = context.Message.Connector,
+                RegisteredAt = context.Message.RegisteredAt,
+            });
         }
         else if (skill.RegisteredAt <= context.Message.RegisteredAt)
         {
             skill.Manifest = JsonSerializer.Serialize(manifest, SkillJson.Options);
+            skill.Connector = context.Message.Connector;
             skill.RegisteredAt = context.Message.RegisteredAt;
         }
 

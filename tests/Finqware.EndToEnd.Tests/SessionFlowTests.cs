@@ -132,11 +132,17 @@ public sealed class SessionFlowTests(SystemFixture system)
     private async Task<JsonElement> OpenSessionAsync(string clientId, string appKey) =>
         (await new SessionClient(system.Gateway, clientId, appKey).OpenAsync(Skill, Cancel)).Opened;
 
+    /// <summary>A bus connected as the example connector (its own broker user), publishing as it.</summary>
     private async Task<MassTransit.IBusControl> BusAsync()
     {
-        var broker = ((AppHost.Hosting.RabbitMqResource)system.Host["messaging"]).ConnectionString!;
+        var messaging = (AppHost.Hosting.RabbitMqResource)system.Host["messaging"];
+        var broker = messaging.ConnectionStringFor(messaging.ConnectorUsers.Single(u => u.Name == "example-connector"), system.Host.Options.StateDirectory)!;
         var address = BrokerAddress.Parse(broker);
-        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
+        var bus = MassTransit.Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(address);
+            BrokerSender.Stamp(rabbit, address.Username);
+        });
         await bus.StartAsync(Cancel);
         return bus;
     }

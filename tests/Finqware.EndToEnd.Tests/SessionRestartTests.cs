@@ -108,10 +108,15 @@ public sealed class SessionRestartTests(SystemFixture system)
         return (long)(await command.ExecuteScalarAsync(Cancel))!;
     }
 
+    /// <summary>A bus connected as the test connector (its own broker user), publishing as it.</summary>
     private async Task<IBusControl> BusAsync()
     {
-        var address = BrokerAddress.Parse(((RabbitMqResource)system.Host["messaging"]).ConnectionString!);
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
+        var address = BrokerAddress.Parse(system.TestConnectorBroker);
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(address);
+            BrokerSender.Stamp(rabbit, address.Username);
+        });
         await bus.StartAsync(Cancel);
         return bus;
     }

@@ -74,7 +74,7 @@ public sealed class ExpiryAndAvailabilityTests(PostgresServerFixture postgres, R
     {
         var lonely = TestSkills.AispManifest with { SkillId = "lonely_sbx_#1.0" };
         await host.PublishUntilAsync(
-            () => host.PublishAsync(new SkillRegistered { Manifest = lonely, RegisteredAt = DateTimeOffset.UtcNow }),
+            () => host.PublishAsync(new SkillRegistered { Manifest = lonely, Connector = host.BrokerUser, RegisteredAt = DateTimeOffset.UtcNow }),
             async db => await db.Skills.AnyAsync(s => s.SkillId == lonely.SkillId));
         var tenant = await host.NewTenantAsync(null, lonely.SkillId);
 

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Finqware.Contracts.Sessions;
+using Finqware.AppHost.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -343,6 +344,45 @@ public sealed partial class SessionFlowTests(PostgresServerFixture postgres, Rab
         Assert.False(after.GetProperty("result").TryGetProperty("tampered", out _));
         Assert.Equal(2, await host.QueryAsync(db => db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId)));
         Assert.Equal(1, await host.QueryAsync(db => db.Steps.CountAsync(s => s.SessionId == sessionId)));
+    }
+
+    [Fact]
+    public async Task An_outcome_or_data_event_from_anyone_but_the_skills_connector_is_refused_and_changes_nothing()
+    {
+        var tenant = await host.NewTenantAsync(null, TestSkills.Aisp);
+        await host.StopConnectorAsync();
+        // The skill stays available for its liveness window: the step is accepted and waits on its queue.
+        var (sessionId, nonce) = await OpenAsync(tenant, TestSkills.Aisp);
+        var stepId = await SubmitConsentAsync(tenant, sessionId, nonce);
+        var forged = new StepProcessed
+        {
+            SessionId = sessionId, StepId = stepId, Skill = TestSkills.Aisp, Step = "consent", Outcome = "COMPLETED",
+            Result = JsonDocument.Parse("""{"forged":true}""").RootElement, ProcessedAt = DateTimeOffset.UtcNow,
+        };
+
+        // Another provider's connector, with broker credentials of its own (and an outcome that says it is for this
+        // skill); a message no broker user vouches for; another connector's data for the session.
+        var intruder = new ConnectorBrokerUser($"intruder-{Guid.NewGuid():N}"[..20], "other", ["other_thing_sbx_#1.0"]);
+        await using var other = await MessageRecorder.PublisherAsync(await rabbit.CreateConnectorUserAsync(host.Broker, intruder), intruder.Name);
+        await using var nobody = await MessageRecorder.PublisherAsync(host.Broker);
+        await other.PublishAsync(forged);
+        await nobody.PublishAsync(forged);
+        await other.PublishAsync(new ConnectionDataSynced
+        {
+            ConnectionId = "forged-connection", SessionId = sessionId, ClientId = tenant.ClientId, Skill = TestSkills.Aisp,
+            ValidUntil = DateTimeOffset.UtcNow.AddDays(90), Accounts = [], SyncedAt = DateTimeOffset.UtcNow,
+        });
+
+        await host.WaitForAsync(async _ => await rabbit.QueueDepthAsync(host.Broker, "sessions-step-processed_error") == 2
+            && await rabbit.QueueDepthAsync(host.Broker, "sessions-connection-data-synced_error") == 1);
+        var (_, pending) = await host.SendAsync(HttpMethod.Get, $"/sessions/{sessionId}/steps/{stepId}", auth: SessionHost.Bearer(host.ApiToken(tenant.ClientId)));
+        Assert.Equal("SUBMITTED", pending.GetProperty("status").GetString());
+        Assert.Equal(0, await host.QueryAsync(db => db.Connections.CountAsync(c => c.SessionId == sessionId)));
+
+        // The skill's own connector is heard.
+        await host.PublishAsync(forged with { Result = JsonDocument.Parse("""{"from":"its connector"}""").RootElement });
+        var done = await WaitStepAsync(tenant, sessionId, stepId);
+        Assert.Equal("its connector", done.GetProperty("result").GetProperty("from").GetString());
     }
 
     [Fact]

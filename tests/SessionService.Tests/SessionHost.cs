@@ -66,8 +66,8 @@ public sealed class SessionHost : IAsyncDisposable
         await host.PublishUntilAsync(
             async () =>
             {
-                await host.PublishAsync(new SkillRegistered { Manifest = TestSkills.AispManifest, RegisteredAt = DateTimeOffset.UtcNow });
-                await host.PublishAsync(new SkillRegistered { Manifest = TestSkills.DepositManifest, RegisteredAt = DateTimeOffset.UtcNow });
+                await host.PublishAsync(new SkillRegistered { Manifest = TestSkills.AispManifest, Connector = host.BrokerUser, RegisteredAt = DateTimeOffset.UtcNow });
+                await host.PublishAsync(new SkillRegistered { Manifest = TestSkills.DepositManifest, Connector = host.BrokerUser, RegisteredAt = DateTimeOffset.UtcNow });
             },
             async db => await db.Skills.CountAsync() == 2);
         if (withConnector)
@@ -298,10 +298,20 @@ public sealed class SessionHost : IAsyncDisposable
         JwksUrl = jwks.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/.well-known/jwks.json";
     }
 
+    /// <summary>
+    /// The broker user of this host's bus and of its connectors: the skills it registers belong to it (it plays the
+    /// catalog and the connectors at once), and its messages carry it (<see cref="BrokerSender"/>).
+    /// </summary>
+    public string BrokerUser => BrokerAddress.Parse(Broker).Username;
+
     private async Task StartBusAsync()
     {
         var address = BrokerAddress.Parse(Broker);
-        bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(address));
+        bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(address);
+            BrokerSender.Stamp(rabbit, address.Username);
+        });
         await bus.StartAsync();
     }
 

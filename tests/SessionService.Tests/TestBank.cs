@@ -56,6 +56,7 @@ public sealed class TestBank : IAsyncDisposable
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host(address);
+            BrokerSender.Stamp(rabbit, address.Username);
             rabbit.ReceiveEndpoint(Manifest.Queue, endpoint =>
             {
                 endpoint.ConfigureConsumeTopology = false;
@@ -71,7 +72,7 @@ public sealed class TestBank : IAsyncDisposable
         bank = new TestBank(bus, host);
         await bus.StartAsync();
         await host.PublishUntilAsync(
-            () => host.PublishAsync(new SkillRegistered { Manifest = Manifest, RegisteredAt = DateTimeOffset.UtcNow }),
+            () => host.PublishAsync(new SkillRegistered { Manifest = Manifest, Connector = host.BrokerUser, RegisteredAt = DateTimeOffset.UtcNow }),
             db => db.Skills.AnyAsync(s => s.SkillId == Skill));
         var instance = $"bank-{Guid.NewGuid():N}";
         await host.PublishUntilAsync(

@@ -706,6 +706,10 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("skill_id");
 
+                    b.Property<string>("Connector")
+                        .HasColumnType("text")
+                        .HasColumnName("connector");
+
                     b.Property<string>("Manifest")
                         .IsRequired()
                         .HasColumnType("jsonb")
