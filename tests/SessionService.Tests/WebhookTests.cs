@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;
@@ -31,6 +33,48 @@ public sealed class WebhookTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.True(Verifies(rotated, during) && Verifies(tenant.WebhookSecret, during), during.Signature);
         Assert.Single(Signatures(after));
         Assert.True(Verifies(rotated, after) && !Verifies(tenant.WebhookSecret, after), after.Signature);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_fails_then_hangs_then_recovers_gets_every_event_and_no_transaction_is_open_meanwhile()
+    {
+        var calls = 0;
+        var locksWhileHanging = new ConcurrentQueue<long>();
+        await using var receiver = await TestWebServer.StartAsync(app => app.MapPost("/hook", async (HttpContext http) =>
+        {
+            switch (Interlocked.Increment(ref calls))
+            {
+                case 1:
+                    return Results.StatusCode(500);
+                case 2:
+                    // While this receiver keeps the dispatcher waiting, no lock on the deliveries is held (no open transaction).
+                    locksWhileHanging.Enqueue(await host.QueryAsync(db => db.Database.SqlQueryRaw<long>(
+                        "SELECT count(*) AS \"Value\" FROM pg_locks l JOIN pg_class c ON c.oid = l.relation " +
+                        "WHERE l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND c.relname = 'webhook_deliveries' AND l.mode = 'RowShareLock'").SingleAsync()));
+                    await Task.Delay(Timeout.Infinite, http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                    return Results.NoContent();
+                default:
+                    return Results.NoContent();
+            }
+        }));
+        var tenant = await host.NewTenantAsync(receiver.Url + "/hook");
+
+        var (sessionId, _) = await host.SubmitConsentAsync(tenant, TestSkills.Aisp);
+
+        // The step's and the session's events: one answered 500, one left hanging; both retried and delivered. The
+        // service's clock is the test's: it moves on a second at each look, so the hanging call reaches its time limit
+        // (Webhooks:Timeout, on that clock) and the retries come due; no real time is waited for.
+        await host.WaitForAsync(
+            async db =>
+            {
+                host.Clock.Advance(TimeSpan.FromSeconds(1));
+                return await db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId && w.Status == "DELIVERED") == 2;
+            },
+            seconds: 90);
+        var deliveries = await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId).ToListAsync());
+        Assert.Equal(4, Volatile.Read(ref calls));
+        Assert.Equal(4, deliveries.Sum(d => d.Attempts));
+        Assert.Equal([0L], locksWhileHanging);
     }
 
     /// <summary>Opens a session, completes its one step and returns the first webhook it caused.</summary>
