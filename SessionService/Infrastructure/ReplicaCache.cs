@@ -14,20 +14,16 @@ namespace Finqware.SessionService.Infrastructure;
 public sealed class ReplicaCache(IOptions<ReplicaCacheOptions> options)
 {
     private readonly ConcurrentDictionary<string, Entry<TenantReplica>> tenants = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Entry<SkillManifest>> manifests = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Entry<string>> connectors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Entry<CachedSkill>> skills = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Entry<DateTimeOffset?>> heartbeats = new(StringComparer.Ordinal);
     private long generation;
 
     public ValueTask<TenantReplica?> TenantAsync(string clientId, Func<Task<TenantReplica?>> load) =>
         GetAsync(tenants, clientId, options.Value.Duration, load);
 
-    public ValueTask<SkillManifest?> ManifestAsync(string skillId, Func<Task<SkillManifest?>> load) =>
-        GetAsync(manifests, skillId, options.Value.Duration, load);
-
-    /// <summary>The broker user of the skill's connector.</summary>
-    public ValueTask<string?> ConnectorAsync(string skillId, Func<Task<string?>> load) =>
-        GetAsync(connectors, skillId, options.Value.Duration, load);
+    /// <summary>A skill's manifest and its connector, read together (a step sent and its outcome checked, one read).</summary>
+    public ValueTask<CachedSkill?> SkillAsync(string skillId, Func<Task<CachedSkill?>> load) =>
+        GetAsync(skills, skillId, options.Value.Duration, load);
 
     /// <summary>The latest heartbeat of any instance of the skill (null when none is recorded).</summary>
     public async ValueTask<DateTimeOffset?> LastHeartbeatAsync(string skillId, Func<Task<DateTimeOffset?>> load)
@@ -56,8 +52,7 @@ public sealed class ReplicaCache(IOptions<ReplicaCacheOptions> options)
     public void ForgetSkill(string skillId)
     {
         Interlocked.Increment(ref generation);
-        manifests.TryRemove(skillId, out _);
-        connectors.TryRemove(skillId, out _);
+        skills.TryRemove(skillId, out _);
         heartbeats.TryRemove(skillId, out _);
     }
 

@@ -1,5 +1,6 @@
 using Finqware.Contracts.Sessions;
 using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Steps;
 using MassTransit;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,12 +10,12 @@ namespace Finqware.SessionService.Skills;
 /// Takes a step's outcome or a data event only from the connector of the skill it is about (docs/security.md,
 /// "Connectors"): the skill of the session the message names (the message's own claim only for a session this service
 /// does not know), or of the connection a refresh failed for, and its connector from the skill replica
-/// (<see cref="SkillReplica.Connector"/>), compared with the broker user that published the message
+/// (<see cref="SkillReplica.Connector"/>, kept in memory with the manifest), compared with the broker user that published the message
 /// (<see cref="BrokerSender"/>, which the broker validated). Anything else goes to the consumer's <c>_error</c> queue
 /// untouched, logged with its sender. A message about nothing this service knows passes on: its consumer changes nothing.
 /// Other messages (the services' own events) pass on unchecked.
 /// </summary>
-public sealed partial class ConnectorSenderFilter<T>(SessionDbContext db, SkillDirectory skills, ILogger<ConnectorSenderFilter<T>> logger)
+public sealed partial class ConnectorSenderFilter<T>(SessionDbContext db, SkillDirectory skills, SubmittedSteps submitted, ILogger<ConnectorSenderFilter<T>> logger)
     : IFilter<ConsumeContext<T>>
     where T : class
 {
@@ -23,7 +24,8 @@ public sealed partial class ConnectorSenderFilter<T>(SessionDbContext db, SkillD
         var cancellationToken = context.CancellationToken;
         var skill = context.Message switch
         {
-            StepProcessed m => await SessionSkillAsync(m.SessionId, m.Skill, cancellationToken),
+            // The session this instance kept when it sent the step knows its skill: no read on the usual path.
+            StepProcessed m => submitted.SkillOf(m.SessionId, m.StepId) ?? await SessionSkillAsync(m.SessionId, m.Skill, cancellationToken),
             ConnectionDataSynced m => await SessionSkillAsync(m.SessionId, m.Skill, cancellationToken),
             PaymentInitiated m => await SessionSkillAsync(m.SessionId, m.Skill, cancellationToken),
             ApplicationUpdated m => await SessionSkillAsync(m.SessionId, m.Skill, cancellationToken),

@@ -9,14 +9,12 @@ namespace Finqware.SessionService.Skills;
 public sealed class SkillDirectory(SessionDbContext db, ReplicaCache replicas, IOptions<SkillOptions> options, TimeProvider clock)
 {
     /// <summary>The manifest, parsed once and kept in memory (see <see cref="ReplicaCache"/>).</summary>
-    public ValueTask<SkillManifest?> FindAsync(string skillId, CancellationToken cancellationToken) =>
-        replicas.ManifestAsync(skillId, async () =>
-            (await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken))?.ToManifest());
+    public async ValueTask<SkillManifest?> FindAsync(string skillId, CancellationToken cancellationToken) =>
+        (await LoadAsync(skillId, cancellationToken))?.Manifest;
 
     /// <summary>The broker user of the skill's connector (null for a skill unknown, or registered before connectors had one).</summary>
-    public ValueTask<string?> ConnectorAsync(string skillId, CancellationToken cancellationToken) =>
-        replicas.ConnectorAsync(skillId, () =>
-            db.Skills.AsNoTracking().Where(s => s.SkillId == skillId).Select(s => s.Connector).FirstOrDefaultAsync(cancellationToken));
+    public async ValueTask<string?> ConnectorAsync(string skillId, CancellationToken cancellationToken) =>
+        (await LoadAsync(skillId, cancellationToken))?.Connector;
 
     public async Task<bool> IsAvailableAsync(string skillId, CancellationToken cancellationToken)
     {
@@ -24,4 +22,10 @@ public sealed class SkillDirectory(SessionDbContext db, ReplicaCache replicas, I
             db.SkillInstances.Where(i => i.SkillId == skillId).MaxAsync(i => (DateTimeOffset?)i.LastSeenAt, cancellationToken));
         return lastSeen >= clock.GetUtcNow() - options.Value.LivenessWindow;
     }
+
+    private ValueTask<CachedSkill?> LoadAsync(string skillId, CancellationToken cancellationToken) =>
+        replicas.SkillAsync(skillId, async () =>
+            await db.Skills.AsNoTracking().FirstOrDefaultAsync(s => s.SkillId == skillId, cancellationToken) is { } skill
+                ? new CachedSkill(skill.ToManifest(), skill.Connector)
+                : null);
 }

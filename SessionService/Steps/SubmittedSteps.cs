@@ -43,6 +43,10 @@ public sealed class SubmittedSteps : IDisposable
         return session?.Id == sessionId ? session : null;
     }
 
+    /// <summary>The skill of the session kept for <paramref name="stepId"/>, without taking the copy; null if none is kept.</summary>
+    public string? SkillOf(Guid sessionId, Guid stepId) =>
+        copies.TryGetValue(stepId, out Copy? copy) && Volatile.Read(ref copy!.Session) is { } session && session.Id == sessionId ? session.Skill : null;
+
     public void Dispose() => copies.Dispose();
 
     // The consumer changes what it takes; the submit's own objects stay the submit's.
