@@ -179,6 +179,7 @@ public static class TenantsApi
         TenantDbContext db,
         AuditLog audit,
         TimeProvider clock,
+        IHostEnvironment hosting,
         CancellationToken cancellationToken)
     {
         var tenant = await OwnTenants.FindAsync(db, caller, client_id, cancellationToken, tracking: true);
@@ -190,7 +191,7 @@ public static class TenantsApi
         var errors = new Dictionary<string, string[]>();
         if (request.HasWebhookUrl)
         {
-            ValidateWebhookUrl(request.WebhookUrl, tenant.Environment, errors);
+            ValidateWebhookUrl(request.WebhookUrl, hosting.IsDevelopment(), errors);
         }
 
         var origins = request.HasAllowedOrigins ? TenantSettings.Origins(request.AllowedOrigins, tenant.Environment, errors) : tenant.AllowedOrigins;

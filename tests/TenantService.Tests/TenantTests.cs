@@ -39,7 +39,7 @@ public sealed class TenantTests(PostgresServerFixture postgres, RabbitMqFixture 
     [InlineData("https://[fd00::1]/hooks")]
     [InlineData("http://wallet.example/hooks")]
     [InlineData("https://user:password@wallet.example/hooks")]
-    public async Task A_webhook_url_that_is_not_https_to_a_public_address_is_a_422(string url)
+    public async Task A_webhook_url_that_is_not_https_to_a_public_address_is_a_422_at_creation_and_at_a_change(string url)
     {
         var (servicer, token) = await host.NewServicerAsync();
 
@@ -49,8 +49,12 @@ public sealed class TenantTests(PostgresServerFixture postgres, RabbitMqFixture 
         Assert.Equal("VALIDATION_FAILED", problem.GetProperty("code").GetString());
         Assert.True(problem.GetProperty("errors").TryGetProperty("webhook_url", out _));
         // A loopback receiver is fine while developing (this host runs as Development, like the AppHost).
-        await host.PostJsonAsync($"/servicers/{servicer}/tenants",
+        var created = await host.PostJsonAsync($"/servicers/{servicer}/tenants",
             new { name = "Wallet", environment = "sandbox", skills = new[] { "xyz_aisp_sbx_#1.0" }, webhook_url = "http://127.0.0.1:9/hooks" }, token, 201);
+        // Changing it later goes through the same rules.
+        using var patched = await host.SendAsync(HttpMethod.Patch, $"/tenants/{Uri.EscapeDataString(created.GetProperty("client_id").GetString()!)}", token, new { webhook_url = url });
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, patched.StatusCode);
+        Assert.True((await patched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors").TryGetProperty("webhook_url", out _));
     }
 
     [Fact]
