@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Finqware.Gateway.Edge;
 
 /// <summary>
-/// The edge features every public route goes through before it is proxied (or answered by the gateway itself): a CORS
+/// The edge features every public route goes through before it is proxied (or answered by the gateway itself): a target
+/// or headers over their limits are refused (<see cref="RequestSizeLimits"/>); a CORS
 /// preflight is answered (<see cref="EdgeCors"/>); the caller is identified once (<see cref="EdgeCallers"/>), its origin
 /// checked against its tenant's (<see cref="EdgeCors"/>), then counted against its budget (<see cref="EdgeRateLimiter"/>).
 /// </summary>
@@ -36,11 +37,16 @@ public static class EdgeMiddleware
         });
         builder.Services.AddSingleton<TenantOrigins>();
         builder.Services.AddSingleton<EdgeCors>();
-        return builder;
+        return RequestSizeLimits.AddRequestSizeLimits(builder);
     }
 
     public static IApplicationBuilder UseEdge(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
+        if (!await RequestSizeLimits.CheckAsync(context))
+        {
+            return;
+        }
+
         if (!EdgeRoutes.IsLimited(context.Request.Path))
         {
             await next(context);

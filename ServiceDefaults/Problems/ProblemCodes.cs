@@ -15,6 +15,8 @@ public static class ProblemCodes
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string Conflict = "CONFLICT";
     public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+    public const string UriTooLong = "URI_TOO_LONG";
+    public const string HeadersTooLarge = "HEADERS_TOO_LARGE";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
     public const string ValidationFailed = "VALIDATION_FAILED";
     public const string RateLimited = "RATE_LIMITED";

@@ -91,6 +91,27 @@ public sealed class EdgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_target_or_headers_over_their_limits_are_refused_with_a_problem_before_any_service_sees_them()
+    {
+        var longTarget = await client.GetAsync("/sessions/" + new string('a', 4090), Cancel);
+        Assert.Equal(HttpStatusCode.RequestUriTooLong, longTarget.StatusCode);
+        Assert.Equal("URI_TOO_LONG", (await longTarget.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("code").GetString());
+
+        using var large = new HttpRequestMessage(HttpMethod.Get, "/sessions/s1");
+        large.Headers.Add("X-Padding", new string('h', 25_000));
+        var largeHeaders = await client.SendAsync(large, Cancel);
+        Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, largeHeaders.StatusCode);
+        Assert.Equal("HEADERS_TOO_LARGE", (await largeHeaders.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("code").GetString());
+
+        // Just under both limits, the service answers.
+        using var under = new HttpRequestMessage(HttpMethod.Get, "/sessions/" + new string('a', 4000));
+        under.Headers.Add("X-Padding", new string('h', 20_000));
+        var answered = await client.SendAsync(under, Cancel);
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        Assert.Equal("/sessions/" + new string('a', 4000), (await answered.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task The_client_id_of_a_json_body_or_an_upload_form_names_the_budget_and_the_body_goes_on_unchanged()
     {
         var json = "{\"nonce\": \"n\", \"data\": {\"client_id\": \"nested, not this\"}, \"client_id\": \"fqc_body\", \"skill\": \"s\"}";
