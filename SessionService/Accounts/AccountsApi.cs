@@ -5,6 +5,7 @@ using Finqware.SessionService.Access;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Transactions;
+using Finqware.SessionService.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -20,7 +21,7 @@ public static class AccountsApi
     public static IEndpointRouteBuilder MapAccountsApi(this IEndpointRouteBuilder app)
     {
         var accounts = app.MapGroup("/accounts").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData);
-        accounts.MapGet("/", ListAsync).WithName("ListAccounts")
+        accounts.MapGet("/", ListAsync).WithName("ListAccounts").MeteredAs("accounts")
             .WithSummary("List accounts")
             .WithDescription("Accounts of the tenant's active connections; ?connection_id= for one connection.")
             .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
@@ -28,13 +29,13 @@ public static class AccountsApi
         var account = accounts.MapGroup("/{account_id}")
             .Problems(StatusCodes.Status403Forbidden, "CONNECTION_REVOKED", "CONNECTION_EXPIRED")
             .Problems(StatusCodes.Status404NotFound, "ACCOUNT_NOT_FOUND");
-        account.MapGet("/", GetAsync).WithName("GetAccount")
+        account.MapGet("/", GetAsync).WithName("GetAccount").MeteredAs("accounts")
             .WithSummary("Get an account")
             .WithDescription("One account of an active connection: IBAN, name, kind, currency.");
-        account.MapGet("/balances", GetBalancesAsync).WithName("GetBalances")
+        account.MapGet("/balances", GetBalancesAsync).WithName("GetBalances").MeteredAs("balances")
             .WithSummary("Get an account's balances")
             .WithDescription("The balances as of the last sync (Berlin Group balance types such as closingBooked, interimAvailable).");
-        account.MapGet("/transactions", ListTransactionsAsync).WithName("ListTransactions")
+        account.MapGet("/transactions", ListTransactionsAsync).WithName("ListTransactions").MeteredAs("transactions")
             .WithSummary("List an account's transactions")
             .WithDescription("Newest first (booking_date, then id, descending); ?from=&to= (YYYY-MM-DD), cursor and limit (1..500, default 100).")
             .Problems(StatusCodes.Status400BadRequest, "INVALID_CURSOR")
@@ -43,7 +44,7 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<AccountList>, ProblemHttpResult>> ListAsync(
-        [FromQuery(Name = "connection_id"), MaxLength(128)] string? connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromQuery(Name = "connection_id"), MaxLength(128)] string? connectionId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         List<Connection> connections;
@@ -68,6 +69,7 @@ public static class AccountsApi
                 .Where(c => DataErrors.Unreadable(c, now) is null)];
         }
 
+        connections.ForEach(reads.Read);
         var ids = connections.ToDictionary(c => c.Id, c => c.ConnectionId);
         var accounts = await db.Accounts.AsNoTracking().Where(a => ids.Keys.Contains(a.ConnectionKey))
             .OrderBy(a => a.AccountId).ToListAsync(cancellationToken);
@@ -75,16 +77,16 @@ public static class AccountsApi
     }
 
     public static async Task<Results<Ok<AccountView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
+        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, reads, clock, cancellationToken);
         return account is null ? error! : TypedResults.Ok(account.ToView(connection!.ConnectionId));
     }
 
     public static async Task<Results<Ok<BalanceList>, ProblemHttpResult>> GetBalancesAsync(
-        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "account_id"), MaxLength(128)] string accountId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
-        var (account, _, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
+        var (account, _, error) = await ReadableAccountAsync(accountId, caller, db, reads, clock, cancellationToken);
         return account is null
             ? error!
             : TypedResults.Ok(new BalanceList(account.AccountId, [.. account.Balances.Select(b => new BalanceView(b.Type, DataViews.Money(b.Amount), b.Currency, b.ReferenceDate))]));
@@ -98,10 +100,11 @@ public static class AccountsApi
         [FromQuery(Name = "limit"), MaxLength(3)] string? limit,
         Caller caller,
         SessionDbContext db,
+        DataReads reads,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
-        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, clock, cancellationToken);
+        var (account, connection, error) = await ReadableAccountAsync(accountId, caller, db, reads, clock, cancellationToken);
         if (account is null)
         {
             return error!;
@@ -157,7 +160,7 @@ public static class AccountsApi
 
     /// <summary>The tenant's account and its connection when the connection may be read; else the refusal.</summary>
     private static async Task<(Account? Account, Connection? Connection, ProblemHttpResult? Error)> ReadableAccountAsync(
-        string accountId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        string accountId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
         var account = accountId.Length > 128
             ? null
@@ -168,7 +171,13 @@ public static class AccountsApi
             return (null, null, DataErrors.AccountNotFound());
         }
 
-        return DataErrors.Unreadable(connection, clock.GetUtcNow()) is { } refused ? (null, null, refused) : (account, connection, null);
+        if (DataErrors.Unreadable(connection, clock.GetUtcNow()) is { } refused)
+        {
+            return (null, null, refused);
+        }
+
+        reads.Read(connection);
+        return (account, connection, null);
     }
 
     private static DateOnly? ParseDate(string? value, string name, Dictionary<string, string[]> errors)

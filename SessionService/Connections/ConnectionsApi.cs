@@ -4,6 +4,7 @@ using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 using Finqware.SessionService.Access;
 using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +18,7 @@ public static partial class ConnectionsApi
 
     public static IEndpointRouteBuilder MapConnectionsApi(this IEndpointRouteBuilder app)
     {
-        var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(AccessRefusal.ConsentedData);
+        var connections = app.MapGroup("/connections").WithTags("Connections").RequireServer(AccessRefusal.ConsentedData).MeteredAs("connections");
         connections.MapGet("/", ListAsync).WithName("ListConnections")
             .WithSummary("List the tenant's connections")
             .WithDescription("The consents completed sessions produced, newest first, with their accounts; ?status=ACTIVE|EXPIRED|REVOKED.")
@@ -56,12 +57,14 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Ok<ConnectionView>, ProblemHttpResult>> GetAsync(
-        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {
             return DataErrors.ConnectionNotFound();
         }
+
+        reads.About(connection.Skill);
 
         var accounts = await db.Accounts.AsNoTracking().Where(a => a.ConnectionKey == connection.Id).ToListAsync(cancellationToken);
         return TypedResults.Ok(connection.ToView(accounts, clock.GetUtcNow()));
@@ -71,6 +74,7 @@ public static partial class ConnectionsApi
         [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId,
         Caller caller,
         SessionDbContext db,
+        DataReads reads,
         TimeProvider clock,
         ILogger<Connection> logger,
         CancellationToken cancellationToken)
@@ -82,6 +86,7 @@ public static partial class ConnectionsApi
             return DataErrors.ConnectionNotFound();
         }
 
+        reads.About(connection.Skill);
         if (connection.Status != ConnectionStatus.Revoked)
         {
             var now = clock.GetUtcNow();
@@ -105,12 +110,14 @@ public static partial class ConnectionsApi
     }
 
     public static async Task<Results<Accepted<RefreshAccepted>, ProblemHttpResult>> RefreshAsync(
-        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        [FromRoute(Name = "connection_id"), MaxLength(128)] string connectionId, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (await FindAsync(db, caller.ClientId, connectionId, cancellationToken) is not { } connection)
         {
             return DataErrors.ConnectionNotFound();
         }
+
+        reads.About(connection.Skill);
 
         var now = clock.GetUtcNow();
         if (DataErrors.Unreadable(connection, now) is { } refused)

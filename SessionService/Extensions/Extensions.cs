@@ -60,6 +60,7 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<SessionWorkflow>();
         builder.Services.AddScoped<SessionNonces>();
         builder.Services.AddScoped<UploadWorkflow>();
+        builder.Services.AddScoped<DataReads>();
         builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddSingleton<StepOutcomeWrite>();
         builder.Services.AddSingleton<SubmittedSteps>();

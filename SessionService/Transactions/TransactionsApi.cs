@@ -3,6 +3,7 @@ using Finqware.SessionService.Access;
 using Finqware.SessionService.Accounts;
 using Finqware.SessionService.Connections;
 using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 
@@ -18,7 +19,7 @@ public static class TransactionsApi
     public static IEndpointRouteBuilder MapTransactionsApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/transactions").WithTags("Accounts").RequireServer(AccessRefusal.ConsentedData)
-            .MapPost("/sync", SyncAsync).WithName("SyncTransactions")
+            .MapPost("/sync", SyncAsync).WithName("SyncTransactions").MeteredAs("transactions")
             .WithSummary("Sync a connection's transactions")
             .WithDescription("What changed since a cursor: added, modified (a pending one that booked, matched by id), removed; then "
                 + "next_cursor and has_more. Start without a cursor.")
@@ -30,7 +31,7 @@ public static class TransactionsApi
     }
 
     public static async Task<Results<Ok<SyncResponse>, ProblemHttpResult>> SyncAsync(
-        SyncRequest request, Caller caller, SessionDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+        SyncRequest request, Caller caller, SessionDbContext db, DataReads reads, TimeProvider clock, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(request.ConnectionId))
         {
@@ -52,6 +53,7 @@ public static class TransactionsApi
             return refused;
         }
 
+        reads.Read(connection);
         long since = 0;
         if (!string.IsNullOrEmpty(request.Cursor) && (!Cursors.TryReadSync(request.Cursor, connection.Id, out since) || since > connection.ChangeSeq))
         {

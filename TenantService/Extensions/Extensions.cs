@@ -37,6 +37,7 @@ public static class TenantServiceExtensions
         builder.Services.AddScoped<AuditLog>();
         builder.Services.AddOptions<UsageStoreOptions>().BindConfiguration(UsageStoreOptions.Section);
         builder.Services.AddHostedService<UsageRetentionSweeper>();
+        builder.Services.AddSingleton<UsageMetrics>();
         builder.AddEdgeRateLimits();
 
         builder.Services.AddHttpClient<ICatalogClient, HttpCatalogClient>(http => http.BaseAddress = new Uri("http://catalog"));

@@ -1,10 +1,8 @@
-using System.Globalization;
+using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
-using System.Text;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.TenantService.Servicers;
 using Finqware.TenantService.Tokens;
-using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.OpenApi;
 using Npgsql;

@@ -1,13 +1,5 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text;
-using Finqware.ServiceDefaults.Problems;
-using Finqware.TenantService.Servicers;
-using Finqware.TenantService.Tokens;
-using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.OpenApi;
-using Npgsql;
 
 namespace Finqware.TenantService.Usage;
 
@@ -27,7 +19,8 @@ public static class UsageCsv
             header.Add("skill");
         }
 
-        header.AddRange(["environment", "sessions_opened", "sessions_completed", "sessions_failed", "sessions_expired", "sessions_cancelled", "steps", "steps_completed", "steps_failed", "uploads", "upload_bytes"]);
+        header.Add("environment");
+        header.AddRange(UsageRow.Units);
         var csv = new StringBuilder().AppendJoin(',', header).Append("\r\n");
         foreach (var row in rows)
         {
@@ -43,8 +36,7 @@ public static class UsageCsv
             }
 
             fields.Add(Field(row.Environment));
-            fields.AddRange(new[] { row.SessionsOpened, row.SessionsCompleted, row.SessionsFailed, row.SessionsExpired, row.SessionsCancelled, row.Steps, row.StepsCompleted, row.StepsFailed, row.Uploads, row.UploadBytes }
-                .Select(n => n.ToString(CultureInfo.InvariantCulture)));
+            fields.AddRange(row.Values().Select(n => n.ToString(CultureInfo.InvariantCulture)));
             csv.AppendJoin(',', fields).Append("\r\n");
         }
 

@@ -1,7 +1,6 @@
 using Finqware.Contracts.Usage;
 using Finqware.ServiceDefaults.Messaging;
 using MassTransit;
-using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Finqware.TenantService.Usage;
@@ -12,7 +11,7 @@ namespace Finqware.TenantService.Usage;
 /// replayed message finds its ids recorded and adds nothing; two copies at once meet on the id's unique index, where
 /// the second waits for the first and then adds nothing.
 /// </summary>
-public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource) : IConsumer<UsageRecorded>
+public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource, UsageMetrics metrics) : IConsumer<UsageRecorded>
 {
     public sealed class Definition() : QueueConsumerDefinition<UsageRecordedConsumer>("tenants-usage-recorded");
 
@@ -28,12 +27,14 @@ public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource) : IConsum
             FROM input i JOIN tenants t ON t.client_id = i.client_id
             ORDER BY i.id
             ON CONFLICT (id) DO NOTHING
-            RETURNING client_id, servicer_id, environment, skill, unit, quantity, occurred_at)
-        INSERT INTO usage_daily (client_id, day, skill, unit, servicer_id, environment, quantity, events)
-        SELECT client_id, (occurred_at AT TIME ZONE 'UTC')::date, skill, unit, servicer_id, environment, sum(quantity), count(*)
-        FROM recorded GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4
-        ON CONFLICT (client_id, day, skill, unit) DO UPDATE
-            SET quantity = usage_daily.quantity + excluded.quantity, events = usage_daily.events + excluded.events
+            RETURNING client_id, servicer_id, environment, skill, unit, quantity, occurred_at),
+        daily AS (
+            INSERT INTO usage_daily (client_id, day, skill, unit, servicer_id, environment, quantity, events)
+            SELECT client_id, (occurred_at AT TIME ZONE 'UTC')::date, skill, unit, servicer_id, environment, sum(quantity), count(*)
+            FROM recorded GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4
+            ON CONFLICT (client_id, day, skill, unit) DO UPDATE
+                SET quantity = usage_daily.quantity + excluded.quantity, events = usage_daily.events + excluded.events)
+        SELECT unit, environment, sum(quantity)::bigint, count(*)::int FROM recorded GROUP BY 1, 2
         """;
 
     public async Task Consume(ConsumeContext<UsageRecorded> context)
@@ -62,6 +63,23 @@ public sealed class UsageRecordedConsumer(NpgsqlDataSource dataSource) : IConsum
         record.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Unit)] });
         record.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Quantity)] });
         record.Parameters.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. events.Select(e => e.OccurredAt.ToUniversalTime())] });
-        await record.ExecuteNonQueryAsync(context.CancellationToken);
+        var fresh = 0;
+        var counts = new List<(string Unit, string Environment, long Quantity)>();
+        await using (var reader = await record.ExecuteReaderAsync(context.CancellationToken))
+        {
+            while (await reader.ReadAsync(context.CancellationToken))
+            {
+                counts.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+                fresh += reader.GetInt32(3);
+            }
+        }
+
+        // Counted once the statement committed (it is its own transaction): a copy adds nothing here either.
+        foreach (var (unit, environment, quantity) in counts)
+        {
+            metrics.Recorded(unit, environment, quantity);
+        }
+
+        metrics.Received(fresh, events.Count - fresh);
     }
 }

@@ -1,12 +1,4 @@
 using System.Globalization;
-using System.Security.Claims;
-using System.Text;
-using Finqware.ServiceDefaults.Problems;
-using Finqware.TenantService.Servicers;
-using Finqware.TenantService.Tokens;
-using System.ComponentModel.DataAnnotations;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.OpenApi;
 using Npgsql;
 
 namespace Finqware.TenantService.Usage;
@@ -61,7 +53,10 @@ public static class UsageReports
                 key.Item2, key.Item3, key.Item4,
                 Q("sessions_opened"), Q("sessions_completed"), Q("sessions_failed"), Q("sessions_expired"), Q("sessions_cancelled"),
                 Q("steps"), Q("steps_completed"), Q("steps_failed"),
-                units.TryGetValue("upload_bytes", out var uploads) ? uploads.Events : 0, Q("upload_bytes")));
+                units.TryGetValue("upload_bytes", out var uploads) ? uploads.Events : 0, Q("upload_bytes"),
+                units.Where(u => u.Key.StartsWith("data_calls_", StringComparison.Ordinal)).Sum(u => u.Value.Quantity),
+                Q("data_calls_accounts"), Q("data_calls_balances"), Q("data_calls_transactions"), Q("data_calls_payments"), Q("data_calls_applications"), Q("data_calls_connections"),
+                Q("active_connections"), Q("webhooks_delivered"), Q("webhooks_failed")));
         }
 
         return rows;

@@ -1,6 +1,3 @@
-using Finqware.Contracts.Usage;
-using Finqware.ServiceDefaults.Messaging;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
 

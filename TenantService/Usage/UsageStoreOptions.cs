@@ -1,9 +1,3 @@
-using Finqware.Contracts.Usage;
-using Finqware.ServiceDefaults.Messaging;
-using MassTransit;
-using Microsoft.Extensions.Options;
-using Npgsql;
-
 namespace Finqware.TenantService.Usage;
 
 public sealed class UsageStoreOptions

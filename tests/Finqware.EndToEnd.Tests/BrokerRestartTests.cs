@@ -6,7 +6,8 @@ namespace Finqware.EndToEnd.Tests;
 /// <summary>
 /// "A restarted broker loses no accepted step": RabbitMQ stopped while a connector holds steps and while a client app
 /// keeps submitting, then started again on the same ports with the same data, as an operator's restart would. Every
-/// step accepted before, during and after the outage completes, each handler ran once, each webhook went out once.
+/// step accepted before, during and after the outage completes, each handler ran once, each webhook went out once, and
+/// the tenant's usage counts each of them once.
 /// </summary>
 /// <remarks>
 /// It stops the broker of a second system of its own (<see cref="HeldStepFlow"/>), not the assembly's; in the shared
@@ -69,5 +70,10 @@ public sealed class BrokerRestartTests
 
         await flow.AssertEachCompletedOnceAsync(steps);
         Assert.Equal(1, broker.RestartCount);
+
+        // Usage (docs/usage.md) across the restart: each unit once, none lost; the tenant is this system's only one.
+        var expected = UsageCounts.Expect(("sessions_opened", 3 * PerPhase), ("sessions_completed", 3 * PerPhase), ("steps", 3 * PerPhase),
+            ("steps_completed", 3 * PerPhase), ("webhooks_delivered", 2 * 3 * PerPhase));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(flow.Server, "/usage", expected, Cancel));
     }
 }

@@ -11,7 +11,7 @@ namespace Finqware.EndToEnd.Tests;
 /// <summary>
 /// Issue 5's must-show: SessionService killed (SIGKILL of its process group, under the AppHost) between accepting a
 /// step and receiving its result; the AppHost restarts it, and the step completes, once. A duplicated StepProcessed
-/// then changes nothing.
+/// then changes nothing, and the tenant's usage counts each unit once.
 /// </summary>
 [Collection(SharedSystem.Name)]
 public sealed class SessionRestartTests(SystemFixture system)
@@ -97,6 +97,10 @@ public sealed class SessionRestartTests(SystemFixture system)
         var deliveries = await server.GetFromJsonAsync<JsonElement>($"/sessions/{sessionId}/webhooks", Cancel);
         Assert.Equal(["SESSION_COMPLETED", "STEP_COMPLETED"], deliveries.GetProperty("deliveries").EnumerateArray().Select(d => d.GetProperty("type").GetString()).Order());
         Assert.Equal(2, received.Count);
+
+        // Its usage: the session, its step and both webhooks, each once (the tenant is this test's own).
+        var expected = UsageCounts.Expect(("sessions_opened", 1), ("sessions_completed", 1), ("steps", 1), ("steps_completed", 1), ("webhooks_delivered", 2));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
     }
 
     private async Task<long> InboxCountAsync()

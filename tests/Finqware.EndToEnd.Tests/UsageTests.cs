@@ -20,9 +20,6 @@ public sealed class UsageTests(SystemFixture system)
 {
     private const string Skill = "example_echo_sbx_#1.0";
 
-    private static readonly string[] Units =
-        ["sessions_opened", "sessions_completed", "sessions_failed", "sessions_expired", "sessions_cancelled", "steps", "steps_completed", "steps_failed", "uploads", "upload_bytes"];
-
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -50,15 +47,15 @@ public sealed class UsageTests(SystemFixture system)
             Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
         }
 
-        var expected = Expected(opened: 3, completed: 1, failed: 1, cancelled: 1, steps: 2, stepsCompleted: 1, stepsFailed: 1);
-        Assert.Equal(expected, await WaitForUsageAsync(server, "/usage?group_by=skill", expected));
+        var expected = UsageCounts.Expect(("sessions_opened", 3), ("sessions_completed", 1), ("sessions_failed", 1), ("sessions_cancelled", 1), ("steps", 2), ("steps_completed", 1), ("steps_failed", 1));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage?group_by=skill", expected, Cancel));
 
-        // The usage of the first session and its step arrives again, in a message with one new event: only that one counts.
+        // The usage of the first session and its step arrives again (their ids are derived from them), in a message with
+        // one new event: only that one counts.
         await PublishAsync(new UsageRecorded
         {
             Events =
             [
-                Event($"session:{completed.GetProperty("session_id").GetString()}:opened", tenant.ClientId, "sessions_opened"),
                 Event($"session:{completed.GetProperty("session_id").GetString()}:completed", tenant.ClientId, "sessions_completed"),
                 Event($"step:{step.GetProperty("step_id").GetString()}:submitted", tenant.ClientId, "steps"),
                 Event($"step:{step.GetProperty("step_id").GetString()}:completed", tenant.ClientId, "steps_completed"),
@@ -66,7 +63,7 @@ public sealed class UsageTests(SystemFixture system)
             ],
         });
         expected["sessions_opened"] = 4;
-        Assert.Equal(expected, await WaitForUsageAsync(server, "/usage?group_by=skill", expected));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage?group_by=skill", expected, Cancel));
 
         // The same rows as CSV.
         using (var request = new HttpRequestMessage(HttpMethod.Get, "/usage?group_by=skill&granularity=month"))
@@ -75,8 +72,8 @@ public sealed class UsageTests(SystemFixture system)
             using var csv = await server.SendAsync(request, Cancel);
             Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
             var lines = (await csv.Content.ReadAsStringAsync(Cancel)).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(["period", "skill", "environment", .. Units], lines[0].Split(','));
-            Assert.Equal([DateTime.UtcNow.ToString("yyyy-MM"), Skill, "sandbox", .. Units.Select(u => expected[u].ToString())], lines[^1].Split(','));
+            Assert.Equal(["period", "skill", "environment", .. UsageCounts.Units], lines[0].Split(','));
+            Assert.Equal([DateTime.UtcNow.ToString("yyyy-MM"), Skill, "sandbox", .. UsageCounts.Units.Select(u => expected[u].ToString())], lines[^1].Split(','));
         }
 
         // docs/usage.md, as written, answers the same.
@@ -94,16 +91,16 @@ public sealed class UsageTests(SystemFixture system)
         }
 
         Assert.Equal(4, guide.Count);
-        Assert.Equal(expected, Sum(GuideBlocks.Answer(guide[1].Block, guide[1].Output, variables)));
+        Assert.Equal(expected, UsageCounts.Sum(GuideBlocks.Answer(guide[1].Block, guide[1].Output, variables)));
         Assert.StartsWith("period,skill,environment,sessions_opened,", guide[2].Output, StringComparison.Ordinal);
-        Assert.Equal(expected, Sum(GuideBlocks.Answer(guide[3].Block, guide[3].Output, variables)));
+        Assert.Equal(expected, UsageCounts.Sum(GuideBlocks.Answer(guide[3].Block, guide[3].Output, variables)));
 
         // The servicer sees its tenant's rows; another servicer's id is a 404; another tenant sees none of them.
         using var portal = ContractChecked.Client(system.Gateway.BaseAddress!);
         portal.DefaultRequestHeaders.Authorization = tenant.Portal;
         var report = await portal.GetFromJsonAsync<JsonElement>($"/servicers/{tenant.ServicerId}/usage?group_by=tenant,skill", Cancel);
         Assert.All(report.GetProperty("usage").EnumerateArray(), row => Assert.Equal(tenant.ClientId, row.GetProperty("client_id").GetString()));
-        Assert.Equal(expected, Sum(report));
+        Assert.Equal(expected, UsageCounts.Sum(report));
         await Problems.AssertAsync(await portal.GetAsync($"/servicers/{other.ServicerId}/usage", Cancel), HttpStatusCode.NotFound, "SERVICER_NOT_FOUND", Cancel);
         using var otherServer = await ServerAsync(other);
         Assert.Empty((await otherServer.GetFromJsonAsync<JsonElement>("/usage?group_by=skill", Cancel)).GetProperty("usage").EnumerateArray());
@@ -142,54 +139,65 @@ public sealed class UsageTests(SystemFixture system)
             return after.GetProperty("restart_count").GetInt32() > before.GetProperty("restart_count").GetInt32()
                 && after.GetProperty("health").GetString() == "Healthy" ? true : (bool?)null;
         });
-        var expected = Expected(opened: opened, completed: 0, failed: 0, cancelled: 0, steps: 0, stepsCompleted: 0, stepsFailed: 0);
-        Assert.Equal(expected, await WaitForUsageAsync(server, "/usage", expected));
+        var expected = UsageCounts.Expect(("sessions_opened", opened));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
     }
 
-    private static Dictionary<string, long> Expected(long opened, long completed, long failed, long cancelled, long steps, long stepsCompleted, long stepsFailed) => new()
+    [Fact]
+    public async Task Counts_each_answered_data_call_by_route_class_and_a_connection_read_as_active_once_a_month()
     {
-        ["sessions_opened"] = opened, ["sessions_completed"] = completed, ["sessions_failed"] = failed, ["sessions_expired"] = 0,
-        ["sessions_cancelled"] = cancelled, ["steps"] = steps, ["steps_completed"] = stepsCompleted, ["steps_failed"] = stepsFailed,
-        ["uploads"] = 0, ["upload_bytes"] = 0,
-    };
+        var tenant = await ApiTenants.CreateAsync(system, Cancel, SandboxBankDriver.Aisp);
+        using var server = await ServerAsync(tenant);
+        var sessions = new SessionClient(system.Gateway, tenant.ClientId, tenant.AppKey, server.DefaultRequestHeaders.Authorization!.Parameter);
+        var session = await sessions.OpenAsync(SandboxBankDriver.Aisp, Cancel);
+        await session.CompleteAsync("credentials", new { username = "user_good", password = "pass_good" }, Cancel);
+        var sca = await session.RunAsync("sca", new { otp = "123456" }, Cancel);
+        var connectionId = sca.GetProperty("result").GetProperty("connection_id").GetString()!;
+        var accountId = sca.GetProperty("result").GetProperty("accounts")[0].GetProperty("account_id").GetString()!;
+
+        // Balances once the consent's data is in (a 404 before is refused, and counts nothing); then the others.
+        await EventuallyAsync(async () =>
+        {
+            using var response = await server.GetAsync($"/accounts/{Uri.EscapeDataString(accountId)}/balances", Cancel);
+            return response.IsSuccessStatusCode ? true : (bool?)null;
+        });
+        foreach (var path in new[] { $"/accounts?connection_id={connectionId}", $"/accounts/{accountId}", $"/accounts/{accountId}/transactions", $"/accounts/{accountId}/transactions?limit=1", $"/connections/{connectionId}" })
+        {
+            using var response = await server.GetAsync(path, Cancel);
+            Assert.True(response.IsSuccessStatusCode, $"{path}: {(int)response.StatusCode}");
+        }
+
+        // A sync sent twice with one Idempotency-Key runs once; refused calls (unknown account, payment) count nothing.
+        var key = Guid.NewGuid().ToString();
+        for (var i = 0; i < 2; i++)
+        {
+            using var sync = new HttpRequestMessage(HttpMethod.Post, "/transactions/sync") { Content = JsonContent.Create(new { connection_id = connectionId }) };
+            sync.Headers.Add("Idempotency-Key", key);
+            using var response = await server.SendAsync(sync, Cancel);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await Problems.AssertAsync(await server.GetAsync("/accounts/no-such-account", Cancel), HttpStatusCode.NotFound, "ACCOUNT_NOT_FOUND", Cancel);
+        await Problems.AssertAsync(await server.GetAsync("/payments/no-such-payment", Cancel), HttpStatusCode.NotFound, "PAYMENT_NOT_FOUND", Cancel);
+
+        var expected = new Dictionary<string, long>
+        {
+            ["data_calls"] = 7, ["data_calls_accounts"] = 2, ["data_calls_balances"] = 1, ["data_calls_transactions"] = 3, ["data_calls_payments"] = 0,
+            ["data_calls_applications"] = 0, ["data_calls_connections"] = 1, ["active_connections"] = 1, ["webhooks_delivered"] = 0, ["webhooks_failed"] = 0,
+            ["sessions_opened"] = 1,
+        };
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
+        var bySkill = await server.GetFromJsonAsync<JsonElement>("/usage?group_by=skill", Cancel);
+        Assert.Equal([SandboxBankDriver.Aisp], bySkill.GetProperty("usage").EnumerateArray().Select(r => r.GetProperty("skill").GetString()).Distinct());
+    }
 
     private static UsageEvent Event(string id, string clientId, string unit) =>
         new() { Id = id, ClientId = clientId, Skill = Skill, Unit = unit, Quantity = 1, OccurredAt = DateTimeOffset.UtcNow };
 
-    /// <summary>Every unit summed over the report's rows (a test that runs across midnight UTC has two days).</summary>
-    private static Dictionary<string, long> Sum(JsonElement report) =>
-        Units.ToDictionary(u => u, u => report.GetProperty("usage").EnumerateArray().Sum(row => row.GetProperty(u).GetInt64()));
-
     private async Task<long> SessionsOpenedAsync(HttpClient server)
     {
         using var response = await server.GetAsync("/usage", Cancel);
-        return response.IsSuccessStatusCode ? Sum(await response.Content.ReadFromJsonAsync<JsonElement>(Cancel))["sessions_opened"] : 0;
-    }
-
-    /// <summary>The report once it shows <paramref name="expected"/> (counts are visible within a few seconds), or as it is after 60 s.</summary>
-    private async Task<Dictionary<string, long>> WaitForUsageAsync(HttpClient server, string path, Dictionary<string, long> expected)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        var last = new Dictionary<string, long>();
-        while (DateTime.UtcNow < deadline)
-        {
-            using var response = await server.GetAsync(path, Cancel);
-            if (response.IsSuccessStatusCode)
-            {
-                last = Sum(await response.Content.ReadFromJsonAsync<JsonElement>(Cancel));
-                if (last.OrderBy(p => p.Key).SequenceEqual(expected.OrderBy(p => p.Key)))
-                {
-                    break;
-                }
-            }
-
-            await Task.Delay(250, Cancel);
-        }
-
-        // A few more rounds of shipping and storing: nothing more may arrive.
-        await Task.Delay(TimeSpan.FromSeconds(3), Cancel);
-        using var final = await server.GetAsync(path, Cancel);
-        return final.IsSuccessStatusCode ? Sum(await final.Content.ReadFromJsonAsync<JsonElement>(Cancel)) : last;
+        return response.IsSuccessStatusCode ? UsageCounts.Sum(await response.Content.ReadFromJsonAsync<JsonElement>(Cancel))["sessions_opened"] : 0;
     }
 
     private async Task<HttpClient> ServerAsync(ApiTenant tenant)

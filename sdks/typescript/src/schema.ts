@@ -1235,6 +1235,26 @@ export interface components {
             uploads: number;
             /** Format: int64 */
             upload_bytes: number;
+            /** Format: int64 */
+            data_calls: number;
+            /** Format: int64 */
+            data_calls_accounts: number;
+            /** Format: int64 */
+            data_calls_balances: number;
+            /** Format: int64 */
+            data_calls_transactions: number;
+            /** Format: int64 */
+            data_calls_payments: number;
+            /** Format: int64 */
+            data_calls_applications: number;
+            /** Format: int64 */
+            data_calls_connections: number;
+            /** Format: int64 */
+            active_connections: number;
+            /** Format: int64 */
+            webhooks_delivered: number;
+            /** Format: int64 */
+            webhooks_failed: number;
         };
         UserResponse: {
             /** Format: uuid */

@@ -12,6 +12,8 @@ namespace Finqware.Client.Generated.Models
     public partial class UsageRow : IAdditionalDataHolder, IParsable
     #pragma warning restore CS1591
     {
+        /// <summary>The active_connections property</summary>
+        public long? ActiveConnections { get; set; }
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>The client_id property</summary>
@@ -22,6 +24,20 @@ namespace Finqware.Client.Generated.Models
 #else
         public string ClientId { get; set; }
 #endif
+        /// <summary>The data_calls property</summary>
+        public long? DataCalls { get; set; }
+        /// <summary>The data_calls_accounts property</summary>
+        public long? DataCallsAccounts { get; set; }
+        /// <summary>The data_calls_applications property</summary>
+        public long? DataCallsApplications { get; set; }
+        /// <summary>The data_calls_balances property</summary>
+        public long? DataCallsBalances { get; set; }
+        /// <summary>The data_calls_connections property</summary>
+        public long? DataCallsConnections { get; set; }
+        /// <summary>The data_calls_payments property</summary>
+        public long? DataCallsPayments { get; set; }
+        /// <summary>The data_calls_transactions property</summary>
+        public long? DataCallsTransactions { get; set; }
         /// <summary>The environment property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -66,6 +82,10 @@ namespace Finqware.Client.Generated.Models
         public long? UploadBytes { get; set; }
         /// <summary>The uploads property</summary>
         public long? Uploads { get; set; }
+        /// <summary>The webhooks_delivered property</summary>
+        public long? WebhooksDelivered { get; set; }
+        /// <summary>The webhooks_failed property</summary>
+        public long? WebhooksFailed { get; set; }
         /// <summary>
         /// Instantiates a new <see cref="global::Finqware.Client.Generated.Models.UsageRow"/> and sets the default values.
         /// </summary>
@@ -91,7 +111,15 @@ namespace Finqware.Client.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "active_connections", n => { ActiveConnections = n.GetLongValue(); } },
                 { "client_id", n => { ClientId = n.GetStringValue(); } },
+                { "data_calls", n => { DataCalls = n.GetLongValue(); } },
+                { "data_calls_accounts", n => { DataCallsAccounts = n.GetLongValue(); } },
+                { "data_calls_applications", n => { DataCallsApplications = n.GetLongValue(); } },
+                { "data_calls_balances", n => { DataCallsBalances = n.GetLongValue(); } },
+                { "data_calls_connections", n => { DataCallsConnections = n.GetLongValue(); } },
+                { "data_calls_payments", n => { DataCallsPayments = n.GetLongValue(); } },
+                { "data_calls_transactions", n => { DataCallsTransactions = n.GetLongValue(); } },
                 { "environment", n => { Environment = n.GetStringValue(); } },
                 { "period", n => { Period = n.GetStringValue(); } },
                 { "sessions_cancelled", n => { SessionsCancelled = n.GetLongValue(); } },
@@ -105,6 +133,8 @@ namespace Finqware.Client.Generated.Models
                 { "steps_failed", n => { StepsFailed = n.GetLongValue(); } },
                 { "upload_bytes", n => { UploadBytes = n.GetLongValue(); } },
                 { "uploads", n => { Uploads = n.GetLongValue(); } },
+                { "webhooks_delivered", n => { WebhooksDelivered = n.GetLongValue(); } },
+                { "webhooks_failed", n => { WebhooksFailed = n.GetLongValue(); } },
             };
         }
         /// <summary>
@@ -114,7 +144,15 @@ namespace Finqware.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteLongValue("active_connections", ActiveConnections);
             writer.WriteStringValue("client_id", ClientId);
+            writer.WriteLongValue("data_calls", DataCalls);
+            writer.WriteLongValue("data_calls_accounts", DataCallsAccounts);
+            writer.WriteLongValue("data_calls_applications", DataCallsApplications);
+            writer.WriteLongValue("data_calls_balances", DataCallsBalances);
+            writer.WriteLongValue("data_calls_connections", DataCallsConnections);
+            writer.WriteLongValue("data_calls_payments", DataCallsPayments);
+            writer.WriteLongValue("data_calls_transactions", DataCallsTransactions);
             writer.WriteStringValue("environment", Environment);
             writer.WriteStringValue("period", Period);
             writer.WriteLongValue("sessions_cancelled", SessionsCancelled);
@@ -128,6 +166,8 @@ namespace Finqware.Client.Generated.Models
             writer.WriteLongValue("steps_failed", StepsFailed);
             writer.WriteLongValue("upload_bytes", UploadBytes);
             writer.WriteLongValue("uploads", Uploads);
+            writer.WriteLongValue("webhooks_delivered", WebhooksDelivered);
+            writer.WriteLongValue("webhooks_failed", WebhooksFailed);
             writer.WriteAdditionalData(AdditionalData);
         }
     }
