@@ -1,9 +1,13 @@
+using Finqware.SessionService.RequestLog;
+
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
 
 var app = builder.Build();
 app.MapDefaultEndpoints();
+// Around everything that answers a tenant's request, refusals included (docs/usage.md, "Activity log").
+app.UseActivityCapture();
 // After the problem-details middleware, so that an access check the database fails is a 503 problem like any other.
 app.UseAuthentication();
 app.UseAuthorization();

@@ -10,7 +10,7 @@ public static class EdgeRoutes
     /// <summary>The prefixes of the public API (docs/architecture.md, "Routes"): every answer on them carries the rate-limit headers.</summary>
     private static readonly string[] Limited =
         ["/skills", "/servicers", "/tenants", "/auth", "/oauth", "/sessions", "/steps", "/connections", "/accounts", "/transactions",
-         "/payments", "/applications", "/usage", "/graphql"];
+         "/payments", "/applications", "/usage", "/activity", "/graphql"];
 
     public static bool IsLimited(PathString path)
     {

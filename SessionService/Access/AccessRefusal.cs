@@ -20,6 +20,10 @@ public sealed record AccessRefusal(Func<ProblemHttpResult> Problem)
     public static readonly AccessRefusal WebhookDeliveries = new(() => ApiProblems.Unauthorized(ProblemCodes.Unauthorized, "An API token is required.",
         "Webhook deliveries are server-side data: send Authorization: Bearer <token from POST /oauth/token>."));
 
+    /// <summary>The activity log: the server only.</summary>
+    public static readonly AccessRefusal Activity = new(() => ApiProblems.Unauthorized(ProblemCodes.Unauthorized, "An API token is required.",
+        "The activity log is read by your server only: send Authorization: Bearer <token from POST /oauth/token>."));
+
     /// <summary>The data APIs (connections, accounts, transactions, payments, applications): the server only.</summary>
     public static readonly AccessRefusal ConsentedData = new(() => ApiProblems.Unauthorized(ProblemCodes.Unauthorized, "An API token is required.",
         "The data your users consented to is read by your server only: send Authorization: Bearer <token from POST /oauth/token>."));

@@ -6,6 +6,7 @@ using Finqware.SessionService.Infrastructure;
 using Finqware.SessionService.Internal;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Payments;
+using Finqware.SessionService.RequestLog;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
 using Finqware.SessionService.Steps;
@@ -61,6 +62,8 @@ public static class SessionServiceExtensions
         builder.Services.AddScoped<SessionNonces>();
         builder.Services.AddScoped<UploadWorkflow>();
         builder.Services.AddScoped<DataReads>();
+        builder.Services.AddSingleton<ActivityLog>();
+        builder.Services.AddHostedService<ActivityWriter>();
         builder.Services.AddSingleton<SessionInsert>();
         builder.Services.AddSingleton<StepOutcomeWrite>();
         builder.Services.AddSingleton<SubmittedSteps>();
@@ -88,6 +91,7 @@ public static class SessionServiceExtensions
         app.MapAccountsApi();
         app.MapTransactionsApi();
         app.MapPaymentsApi();
+        app.MapActivityApi();
         app.MapApplicationsApi();
         return app;
     }

@@ -90,10 +90,11 @@ public sealed class UsageTests(SystemFixture system)
             guide.Add((block, await GuideBlocks.RunAsync(block, variables)));
         }
 
-        Assert.Equal(4, guide.Count);
+        Assert.Equal(5, guide.Count);
         Assert.Equal(expected, UsageCounts.Sum(GuideBlocks.Answer(guide[1].Block, guide[1].Output, variables)));
         Assert.StartsWith("period,skill,environment,sessions_opened,", guide[2].Output, StringComparison.Ordinal);
         Assert.Equal(expected, UsageCounts.Sum(GuideBlocks.Answer(guide[3].Block, guide[3].Output, variables)));
+        Assert.Equal(JsonValueKind.Array, JsonDocument.Parse(guide[4].Output).RootElement.GetProperty("requests").ValueKind);
 
         // The servicer sees its tenant's rows; another servicer's id is a 404; another tenant sees none of them.
         using var portal = ContractChecked.Client(system.Gateway.BaseAddress!);
@@ -189,6 +190,53 @@ public sealed class UsageTests(SystemFixture system)
         Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
         var bySkill = await server.GetFromJsonAsync<JsonElement>("/usage?group_by=skill", Cancel);
         Assert.Equal([SandboxBankDriver.Aisp], bySkill.GetProperty("usage").EnumerateArray().Select(r => r.GetProperty("skill").GetString()).Distinct());
+    }
+
+    [Fact]
+    public async Task The_activity_log_holds_a_tenants_own_requests_searchable_and_paged()
+    {
+        var tenant = await ApiTenants.CreateAsync(system, Cancel, Skill);
+        var other = await ApiTenants.CreateAsync(system, Cancel, Skill);
+        using var server = await ServerAsync(tenant);
+        using var otherServer = await ServerAsync(other);
+
+        // The client app opens a session (credentials in the body); the server reads it, and asks for an unknown account.
+        var sessionId = (await OpenAsync(tenant, null)).GetProperty("session_id").GetString();
+        (await server.GetAsync($"/sessions/{sessionId}", Cancel)).Dispose();
+        await Problems.AssertAsync(await server.GetAsync("/accounts/no-such-account", Cancel), HttpStatusCode.NotFound, "ACCOUNT_NOT_FOUND", Cancel);
+
+        var read = await EventuallyAsync(async () =>
+        {
+            var page = await server.GetFromJsonAsync<JsonElement>("/activity?route=/sessions", Cancel);
+            var entries = page.GetProperty("requests").EnumerateArray().ToList();
+            return entries.Count >= 2 ? page : (JsonElement?)null;
+        });
+        var sessions = read.GetProperty("requests").EnumerateArray().ToList();
+        Assert.Equal(["GET 200", "POST 201"], sessions.Select(e => $"{e.GetProperty("method").GetString()} {e.GetProperty("status").GetInt32()}"));
+        Assert.All(sessions, e => Assert.Equal(sessionId, e.GetProperty("session_id").GetString()));
+
+        // By trace id (the read's own), by status and status class, paged one by one, newest first.
+        var traceId = sessions[0].GetProperty("trace_id").GetString();
+        var traced = await server.GetFromJsonAsync<JsonElement>($"/activity?trace_id={traceId}", Cancel);
+        Assert.Equal([sessions[0].GetRawText()], traced.GetProperty("requests").EnumerateArray().Select(e => e.GetRawText()));
+        foreach (var status in new[] { "404", "4xx" })
+        {
+            var refused = await server.GetFromJsonAsync<JsonElement>($"/activity?status={status}", Cancel);
+            Assert.Equal(["GET /accounts/{account_id}/ 404"], refused.GetProperty("requests").EnumerateArray()
+                .Select(e => $"{e.GetProperty("method").GetString()} {e.GetProperty("route").GetString()} {e.GetProperty("status").GetInt32()}"));
+        }
+
+        var first = await server.GetFromJsonAsync<JsonElement>("/activity?route=/sessions&limit=1", Cancel);
+        Assert.True(first.GetProperty("has_more").GetBoolean());
+        var second = await server.GetFromJsonAsync<JsonElement>($"/activity?route=/sessions&limit=1&cursor={first.GetProperty("next_cursor").GetString()}", Cancel);
+        Assert.Equal([sessions[0].GetRawText(), sessions[1].GetRawText()],
+            [first.GetProperty("requests")[0].GetRawText(), second.GetProperty("requests")[0].GetRawText()]);
+
+        // Another tenant sees none of it; bad parameters are problems.
+        var theirs = await otherServer.GetFromJsonAsync<JsonElement>("/activity", Cancel);
+        Assert.DoesNotContain(theirs.GetProperty("requests").EnumerateArray(), e => e.GetProperty("route").GetString() != "/activity/");
+        await Problems.AssertAsync(await server.GetAsync("/activity?status=abc", Cancel), HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED", Cancel);
+        await Problems.AssertAsync(await server.GetAsync("/activity?cursor=bm90LWEtY3Vyc29y", Cancel), HttpStatusCode.BadRequest, "INVALID_CURSOR", Cancel);
     }
 
     private static UsageEvent Event(string id, string clientId, string unit) =>

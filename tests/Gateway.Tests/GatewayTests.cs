@@ -57,6 +57,7 @@ public sealed class GatewayTests : IAsyncLifetime
     [InlineData("/oauth/token", "tenants")]
     [InlineData("/.well-known/jwks.json", "tenants")]
     [InlineData("/usage", "tenants")]
+    [InlineData("/activity", "sessions")]
     [InlineData("/sessions", "sessions")]
     [InlineData("/steps/1/upload", "sessions")]
     [InlineData("/connections", "sessions")]
