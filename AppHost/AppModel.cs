@@ -37,28 +37,24 @@ public static class AppModel
             .WithReference(sessionDb).WithReference(messaging).WithReference(catalog).WithReference(tenants)
             .WithGeneratedSecret("Nonces__RootKey", "nonce-root-key")
             .WithGeneratedPrivateKey("WebhookSealing__PrivateKey", "webhook-sealing-key")
-            .WithGeneratedSecret("InternalApi__Key", "internal-api-key")
             .WithGeneratedSecret("TenantRegistry__InternalKey", "tenants-internal-key");
 
         // Skill connectors: independently deployed workers, one process each, with a database of their own and a broker
         // user of their own that reaches only their skills' queues (WithBrokerUser: the provider, the skills).
         app.AddProject("example-connector", "../SkillConnectors/ExampleConnector/ExampleConnector.csproj")
             .WithReference(postgres.AddDatabase("exampleconnectordb"), "connectordb")
-            .WithBrokerUser(messaging, "example", "example_echo_sbx_#1.0").WithReference(sessions)
-            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
+            .WithBrokerUser(messaging, "example", "example_echo_sbx_#1.0").WithReference(sessions);
 
         // The sandbox bank (provider xyz): its authorisation page for redirect SCA is reached through the gateway under
         // /sandbox/, so it links to the gateway's address; neither waits for the other.
         var sandboxBank = app.AddProject("sandbox-bank", "../SkillConnectors/SandboxBank/SandboxBank.csproj")
             .WithReference(postgres.AddDatabase("sandboxbankdb"), "connectordb")
-            .WithBrokerUser(messaging, "xyz", "xyz_aisp_sbx_#1.0", "xyz_pisp_sbx_#1.0").WithReference(sessions)
-            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
+            .WithBrokerUser(messaging, "xyz", "xyz_aisp_sbx_#1.0", "xyz_pisp_sbx_#1.0").WithReference(sessions);
 
         // The sandbox marketplace of provider xyz: the term deposit (xyz_sbx_#3.0) and the credit card (xyz_cc_sbx_#1.0).
         app.AddProject(SandboxMarketplace, "../SkillConnectors/SandboxMarketplace/SandboxMarketplace.csproj")
             .WithReference(postgres.AddDatabase("sandboxmarketplacedb"), "connectordb")
-            .WithBrokerUser(messaging, "xyz", "xyz_sbx_#3.0", "xyz_cc_sbx_#1.0").WithReference(sessions)
-            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key");
+            .WithBrokerUser(messaging, "xyz", "xyz_sbx_#3.0", "xyz_cc_sbx_#1.0").WithReference(sessions);
 
         // A production-flavor connector for banks that speak Berlin Group NextGenPSD2 (docs/berlin-group.md). Locally its one bank,
         // mockbank, is the bank-mock: Stoplight Prism answering with the official specification's examples. The bank sends users
@@ -67,7 +63,6 @@ public static class AppModel
         var berlinGroup = app.AddProject(BerlinGroup, "../SkillConnectors/BerlinGroup/BerlinGroup.csproj")
             .WithReference(postgres.AddDatabase("berlingroupdb"), "connectordb")
             .WithBrokerUser(messaging, "mockbank", "mockbank_aisp_#1.0", "mockbank_pisp_#1.0").WithReference(sessions).WithReference(bankMock)
-            .WithGeneratedSecret("Connector__InternalKey", "internal-api-key")
             .WithGeneratedSecret("BerlinGroup__CallbackKey", "berlin-group-callback-key")
             .WithEnvironment("BerlinGroup__Banks__mockbank__BaseUrl", $"http://{BankMock}")
             .WithEnvironment("BerlinGroup__Banks__mockbank__DisplayName", "Mock Bank (Prism: the NextGenPSD2 1.3.11 examples)");

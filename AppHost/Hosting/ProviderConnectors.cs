@@ -88,7 +88,6 @@ public static partial class ProviderConnectors
                 ["ConnectionStrings__messaging"] = messaging.ConnectionStringFor(connector, stateDirectory),
                 ["ConnectionStrings__connectordb"] = postgres.ConnectionStringFor(database),
                 ["services__sessions__http__0"] = sessions?.Url,
-                ["Connector__InternalKey"] = LocalSecrets.GetOrCreate(stateDirectory, "internal-api-key"),
                 // Its HTTP side serves /health only (Finqware reaches it over the broker): any free port.
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
             };

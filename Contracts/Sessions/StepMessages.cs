@@ -27,6 +27,14 @@ public sealed record ProcessStep
 
     /// <summary>Results of the session's earlier steps, by step name (a later step often needs them).</summary>
     public IReadOnlyDictionary<string, JsonElement> PreviousResults { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary>
+    /// A short-lived grant to read this step's <see cref="Attachments"/> and no other document: sent as
+    /// <c>Authorization: Bearer</c> to SessionService's <c>GET /internal/attachments/{attachment_id}</c> (the SDK's
+    /// attachment reader does it). Set when the step has attachments; null otherwise, and from a SessionService
+    /// before 1.1.0.
+    /// </summary>
+    public string? AttachmentGrant { get; init; }
 }
 
 /// <summary>An uploaded document; connectors read its bytes from SessionService over HTTP, never through the broker.</summary>

@@ -53,6 +53,7 @@ public static class SessionServiceExtensions
         builder.Services.AddValidatedOptions<ReplicaCacheOptions>(ReplicaCacheOptions.Section);
         builder.Services.AddSingleton<ReplicaCache>();
         builder.Services.AddSingleton<NonceMacaroons>();
+        builder.Services.AddSingleton<AttachmentGrants>();
         builder.Services.AddSingleton<StepDataValidator>();
         builder.Services.AddSingleton<StepNotifier>();
         builder.Services.AddSingleton<SessionMetrics>();

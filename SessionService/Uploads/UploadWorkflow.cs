@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using Finqware.ServiceDefaults.Data;
 using Finqware.SessionService.Infrastructure;
+using Finqware.SessionService.Internal;
 using Finqware.SessionService.Nonces;
 using Finqware.SessionService.Sessions;
 using Finqware.SessionService.Skills;
@@ -22,6 +23,7 @@ public sealed partial class UploadWorkflow(
     SessionDbContext db,
     SessionNonces nonces,
     SkillDirectory skills,
+    AttachmentGrants grants,
     IOptions<UploadOptions> options,
     TimeProvider clock,
     ILogger<UploadWorkflow> logger)
@@ -132,7 +134,8 @@ public sealed partial class UploadWorkflow(
         if (stepManifest.Uploads.Where(u => u.Required).All(u => step.Attachments.Any(a => a.Kind == u.Kind)))
         {
             step.Status = StepStatus.Submitted;
-            db.SendOnCommit(manifest.Queue, StepCommands.ProcessStep(session, step));
+            // The connector reads this step's documents, and no other's, with the grant the command carries.
+            db.SendOnCommit(manifest.Queue, StepCommands.ProcessStep(session, step) with { AttachmentGrant = grants.Issue(step.Id) });
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -7,20 +7,33 @@ namespace Finqware.SkillConnectors.Sdk;
 public interface IAttachmentReader
 {
     Task<Stream> OpenAsync(AttachmentDescriptor attachment, CancellationToken cancellationToken);
+
+    /// <summary>Reads <paramref name="attachment"/> with the grant of the step that listed it (<see cref="ProcessStep.AttachmentGrant"/>).</summary>
+    Task<Stream> OpenAsync(AttachmentDescriptor attachment, string? grant, CancellationToken cancellationToken) =>
+        OpenAsync(attachment, cancellationToken);
 }
 
 /// <summary>
-/// <c>GET http://sessions/internal/attachments/{id}</c> (service discovery), with the shared internal key in
-/// <c>X-Finqware-Internal-Key</c>; the gateway never routes <c>/internal</c>, so tenants cannot reach it.
+/// <c>GET http://sessions/internal/attachments/{id}</c> (service discovery) with the step's grant as
+/// <c>Authorization: Bearer</c>: it reads that step's documents and no other's. Without a grant (a SessionService
+/// before 1.1.0), the legacy shared key <see cref="ConnectorOptions.InternalKey"/> when one is set. The gateway never
+/// routes <c>/internal</c>, so tenants cannot reach it.
 /// </summary>
 public sealed class HttpAttachmentReader(HttpClient http, IOptions<ConnectorOptions> options) : IAttachmentReader
 {
     public const string InternalKeyHeader = "X-Finqware-Internal-Key";
 
-    public async Task<Stream> OpenAsync(AttachmentDescriptor attachment, CancellationToken cancellationToken)
+    public Task<Stream> OpenAsync(AttachmentDescriptor attachment, CancellationToken cancellationToken) =>
+        OpenAsync(attachment, null, cancellationToken);
+
+    public async Task<Stream> OpenAsync(AttachmentDescriptor attachment, string? grant, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/internal/attachments/{attachment.AttachmentId}", UriKind.Relative));
-        if (options.Value.InternalKey is { Length: > 0 } key)
+        if (grant is { Length: > 0 })
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", grant);
+        }
+        else if (options.Value.InternalKey is { Length: > 0 } key)
         {
             request.Headers.Add(InternalKeyHeader, key);
         }
@@ -35,4 +48,3 @@ public sealed class HttpAttachmentReader(HttpClient http, IOptions<ConnectorOpti
         return await response.Content.ReadAsStreamAsync(cancellationToken);
     }
 }
-

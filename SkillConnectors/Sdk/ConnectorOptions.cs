@@ -33,7 +33,10 @@ public sealed class ConnectorOptions
     /// <summary>How long handlers in flight may go on after the connector starts shutting down before their token is cancelled.</summary>
     public TimeSpan StepStopGrace { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Shared with SessionService to read attachments.</summary>
+    /// <summary>
+    /// Legacy: the key a SessionService before 1.1.0 wanted for attachments. A current SessionService sends each step a
+    /// grant for its own documents (<c>ProcessStep.AttachmentGrant</c>), which the SDK uses instead; leave this unset.
+    /// </summary>
     public string? InternalKey { get; set; }
 
     /// <summary>A stable id of this process (default: a new one per start).</summary>

@@ -54,9 +54,9 @@ public sealed class StepContext(ProcessStep command, IAttachmentReader attachmen
     /// <summary>Events the handler published, sent with the step's outcome once the handler returns.</summary>
     public IReadOnlyList<object> PublishedEvents => events;
 
-    /// <summary>Reads an attachment's bytes from SessionService.</summary>
+    /// <summary>Reads an attachment's bytes from SessionService, with this step's grant (it reads this step's documents only).</summary>
     public Task<Stream> OpenAttachmentAsync(AttachmentDescriptor attachment, CancellationToken cancellationToken) =>
-        attachments.OpenAsync(attachment, cancellationToken);
+        attachments.OpenAsync(attachment, Command.AttachmentGrant, cancellationToken);
 
     /// <summary>The result of an earlier step of this session, if it had one.</summary>
     public JsonElement? PreviousResult(string stepName) =>

@@ -9,7 +9,7 @@ namespace Finqware.EndToEnd.Tests;
 /// <summary>
 /// A connector built on the SDK, run in the test process against the booted system's broker and PostgreSQL, the way
 /// a skill provider deploys one beside Finqware: it announces its skills to the catalog, serves their queues and reads
-/// attachments from SessionService with the internal key the AppHost generated.
+/// attachments from SessionService with the grant each ProcessStep carries.
 /// </summary>
 public sealed class TestConnector : IAsyncDisposable
 {
@@ -28,7 +28,6 @@ public sealed class TestConnector : IAsyncDisposable
             // Its own broker user, as every connector has (SystemFixture.TestConnectorUser: provider e2e, its skills' queues).
             $"--ConnectionStrings:messaging={system.TestConnectorBroker}",
             $"--services:sessions:http:0={((ProjectResource)system.Host["sessions"]).Url}",
-            $"--Connector:InternalKey={LocalSecrets.GetOrCreate(system.Host.Options.StateDirectory, "internal-api-key")}",
             "--Connector:HeartbeatInterval=00:00:01",
             "--urls=http://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",

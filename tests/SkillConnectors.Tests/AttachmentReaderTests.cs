@@ -19,6 +19,7 @@ public sealed class AttachmentReaderTests : IAsyncLifetime
     private WebApplication server = null!;
     private string url = null!;
     private string? seenKey;
+    private string? seenAuthorization;
 
     public async ValueTask InitializeAsync()
     {
@@ -29,6 +30,7 @@ public sealed class AttachmentReaderTests : IAsyncLifetime
         server.MapGet("/internal/attachments/{id:guid}", (Guid id, HttpRequest request) =>
         {
             seenKey = request.Headers[HttpAttachmentReader.InternalKeyHeader];
+            seenAuthorization = request.Headers.Authorization;
             return id == Known ? Results.Bytes(Document, "application/pdf") : Results.NotFound();
         });
         await server.StartAsync();
@@ -44,7 +46,19 @@ public sealed class AttachmentReaderTests : IAsyncLifetime
     private static AttachmentDescriptor Descriptor(Guid id) => new() { AttachmentId = id, Kind = "contract", ContentType = "application/pdf", Size = 8, Sha256 = "" };
 
     [Fact]
-    public async Task Reads_the_bytes_and_sends_the_internal_key()
+    public async Task Reads_the_bytes_with_the_steps_grant_and_not_the_legacy_key()
+    {
+        await using var stream = await Reader().OpenAsync(Descriptor(Known), "the-steps-grant", TestContext.Current.CancellationToken);
+        using var copy = new MemoryStream();
+        await stream.CopyToAsync(copy, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Document, copy.ToArray());
+        Assert.Equal("Bearer the-steps-grant", seenAuthorization);
+        Assert.True(string.IsNullOrEmpty(seenKey));
+    }
+
+    [Fact]
+    public async Task Without_a_grant_it_falls_back_to_the_legacy_internal_key()
     {
         await using var stream = await Reader().OpenAsync(Descriptor(Known), TestContext.Current.CancellationToken);
         using var copy = new MemoryStream();
