@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Finqware.AppHost.Hosting;
+using Finqware.Contracts.Skills;
 using Npgsql;
 
 namespace Finqware.EndToEnd.Tests;
@@ -97,6 +98,10 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
         var output = new ConcurrentQueue<string>();
         await using var second = ChildProcess.Start("dotnet", ["exec", Connector.ResolveAssembly(options)], Connector.ProjectDirectory(options), environment, (line, _) => output.Enqueue(line));
         await EventuallyAsync(() => Task.FromResult(output.Any(l => l.Contains("Application started", StringComparison.Ordinal))));
+
+        // Started is not consuming: on a loaded machine the second instance's consumer attaches seconds later, and until
+        // then the first takes every step. The broker says when both consume the skill's queue.
+        await EventuallyAsync(async () => await ConsumersAsync(SkillQueues.For(SandboxBankDriver.Aisp)) >= 2);
         var mark = Connector.Logs.After(0, int.MaxValue) is { Count: > 0 } lines ? lines[^1].Sequence : 0;
 
         // Rounds of steps until both instances have taken some (the second one's consumer may need a moment to attach
@@ -133,6 +138,14 @@ public sealed partial class SandboxBankResilienceTests(SystemFixture system) : I
 
     [GeneratedRegex(@"Step xyz_aisp_sbx_#1\.0/credentials ([0-9a-f-]{36}): COMPLETED")]
     private static partial Regex ProcessedLine();
+
+    private async Task<long> ConsumersAsync(string queue)
+    {
+        using var management = new HttpClient { BaseAddress = new Uri(system.Host.RabbitMqManagementUrl!) };
+        management.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("guest:guest"u8.ToArray()));
+        var answer = await management.GetFromJsonAsync<JsonElement>($"/api/queues/%2F/{Uri.EscapeDataString(queue)}?columns=consumers", Cancel);
+        return answer.TryGetProperty("consumers", out var consumers) ? consumers.GetInt64() : 0;
+    }
 
     private async Task WaitHealthyAsync() => await EventuallyAsync(() =>
         Task.FromResult(Connector.State == ResourceState.Running && Connector.Health == ResourceHealth.Healthy));
