@@ -125,12 +125,6 @@ public sealed class EdgeCors(TenantOrigins origins, IOptions<CorsOptions> option
         return WriteAsync(context, StatusCodes.Status403Forbidden, OriginNotAllowed, "Origin not allowed.", detail);
     }
 
-    private static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
-        problem.Extensions[ApiProblems.CodeKey] = code;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
-    }
+    private static Task WriteAsync(HttpContext context, int status, string code, string title, string detail) =>
+        ApiProblems.Create(status, code, title, detail).ExecuteAsync(context);
 }

@@ -58,17 +58,9 @@ public sealed class EdgeRateLimiter : IAsyncDisposable
         }
 
         headers.RetryAfter = resetSeconds.ToString(CultureInfo.InvariantCulture);
-        context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status429TooManyRequests,
-            Title = "Too many requests.",
-            Detail = $"The {caller.Class} budget of {budget.PermitLimit} requests per {windowMs / 1000} s is spent: retry after {resetSeconds} s (Retry-After). "
-                + "RateLimit and RateLimit-Policy on every answer say how much is left.",
-        };
-        problem.Extensions[ApiProblems.CodeKey] = ProblemCodes.RateLimited;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+        await ApiProblems.Create(StatusCodes.Status429TooManyRequests, ProblemCodes.RateLimited, "Too many requests.",
+            $"The {caller.Class} budget of {budget.PermitLimit} requests per {windowMs / 1000} s is spent: retry after {resetSeconds} s (Retry-After). "
+            + "RateLimit and RateLimit-Policy on every answer say how much is left.").ExecuteAsync(context);
         return false;
     }
 

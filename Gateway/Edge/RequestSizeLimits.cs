@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
 using Finqware.ServiceDefaults.Problems;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
@@ -47,8 +46,8 @@ public sealed class RequestSizeLimits
         // /graphql is answered by the gateway itself, whose GraphQL__MaxRequestBytes bounds a GET's query string.
         if (target > limits.MaxTargetLength && !request.Path.StartsWithSegments("/graphql", StringComparison.OrdinalIgnoreCase))
         {
-            await WriteAsync(context, StatusCodes.Status414UriTooLong, ProblemCodes.UriTooLong, "The address is too long.",
-                $"The path and query string are {target} characters; at most {limits.MaxTargetLength} are accepted. Send long values in a body.");
+            await ApiProblems.Create(StatusCodes.Status414UriTooLong, ProblemCodes.UriTooLong, "The address is too long.",
+                $"The path and query string are {target} characters; at most {limits.MaxTargetLength} are accepted. Send long values in a body.").ExecuteAsync(context);
             return false;
         }
 
@@ -63,20 +62,11 @@ public sealed class RequestSizeLimits
 
         if (headerBytes > limits.MaxHeaderBytes)
         {
-            await WriteAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemCodes.HeadersTooLarge, "The headers are too large.",
-                $"The request's headers are {headerBytes} bytes; at most {limits.MaxHeaderBytes} are accepted. Drop what the API does not read.");
+            await ApiProblems.Create(StatusCodes.Status431RequestHeaderFieldsTooLarge, ProblemCodes.HeadersTooLarge, "The headers are too large.",
+                $"The request's headers are {headerBytes} bytes; at most {limits.MaxHeaderBytes} are accepted. Drop what the API does not read.").ExecuteAsync(context);
             return false;
         }
 
         return true;
-    }
-
-    private static async Task WriteAsync(HttpContext context, int status, string code, string title, string detail)
-    {
-        context.Response.StatusCode = status;
-        var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
-        problem.Extensions[ApiProblems.CodeKey] = code;
-        await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-            .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 }

@@ -95,7 +95,10 @@ public sealed class EdgeTests : IAsyncLifetime
     {
         var longTarget = await client.GetAsync("/sessions/" + new string('a', 4090), Cancel);
         Assert.Equal(HttpStatusCode.RequestUriTooLong, longTarget.StatusCode);
-        Assert.Equal("URI_TOO_LONG", (await longTarget.Content.ReadFromJsonAsync<JsonElement>(Cancel)).GetProperty("code").GetString());
+        Assert.Equal("application/problem+json", longTarget.Content.Headers.ContentType?.MediaType);
+        var problem = await longTarget.Content.ReadFromJsonAsync<JsonElement>(Cancel);
+        Assert.Equal(("URI_TOO_LONG", 414), (problem.GetProperty("code").GetString(), problem.GetProperty("status").GetInt32()));
+        Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("trace_id").GetString());
 
         using var large = new HttpRequestMessage(HttpMethod.Get, "/sessions/s1");
         large.Headers.Add("X-Padding", new string('h', 25_000));
