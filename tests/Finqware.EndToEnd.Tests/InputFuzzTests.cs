@@ -118,9 +118,11 @@ public sealed class InputFuzzTests(SystemFixture system)
         return path;
     }
 
+    // No %00 in a path: the gateway's HTTP server refuses a NUL in the decoded path itself, with a bare 400, before any
+    // middleware runs (docs/api-conventions.md); in a query string it reaches the services and is in the values below.
     private static Gen<string> PathValue(Known known) => Gen.Frequency(
         (4, Gen.Elements(
-            Guid.NewGuid().ToString(), Guid.Empty.ToString(), "0", "-1", "x", "null", "%20", "%00", "..%2F..%2Fadmin", "%2F", "a%2Fb",
+            Guid.NewGuid().ToString(), Guid.Empty.ToString(), "0", "-1", "x", "null", "%20", "..%2F..%2Fadmin", "%2F", "a%2Fb",
             "%E2%82%AC", "%C3%A9t%C3%A9", "%27%20OR%201%3D1--", "%3Cscript%3E", "xyz_aisp_sbx_%231.0", "9999999999999999999999",
             Uri.EscapeDataString(known.Tenant.ServicerId), Uri.EscapeDataString(known.Tenant.ClientId), "{}", "%7B%7D")),
         (1, Gen.Choose(200, 9000).Select(n => new string('a', n))),
