@@ -21,6 +21,8 @@ public static class ProblemDetailsSetup
     public static IServiceCollection AddFinqwareProblemDetails(this IServiceCollection services)
     {
         services.AddProblemDetails(options => options.CustomizeProblemDetails = Customize);
+        // After ASP.NET Core's writer, which declines a client that does not accept JSON.
+        services.AddSingleton<IProblemDetailsWriter, AnyAcceptProblemWriter>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Unreadable bodies throw BadHttpRequestException so the handler above can name the problem.
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);

@@ -62,6 +62,20 @@ public sealed class ProblemDetailsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_client_that_accepts_only_csv_still_gets_the_problem_document_not_a_500()
+    {
+        foreach (var path in new[] { "/nowhere", "/teapot", "/boom" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Accept.ParseAdd("text/csv");
+            var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+            var expected = path switch { "/nowhere" => (HttpStatusCode.NotFound, ProblemCodes.RouteNotFound), "/teapot" => ((HttpStatusCode)418, "I_AM_A_TEAPOT"), _ => (HttpStatusCode.InternalServerError, ProblemCodes.InternalError) };
+            var problem = await AssertProblemAsync(response, expected.Item1, expected.Item2);
+            Assert.Matches("^[0-9a-f]{32}$", problem.GetProperty("trace_id").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Unsupported_method_is_a_405_problem_naming_the_allowed_method()
     {
         var response = await client.DeleteAsync("/echo", TestContext.Current.CancellationToken);
