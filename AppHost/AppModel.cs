@@ -16,6 +16,9 @@ public static class AppModel
 
     public const string BankMock = "bank-mock";
 
+    /// <summary>The developer portal, served by the gateway under /portal/.</summary>
+    public const string Portal = "portal";
+
     public static FinqwareHostBuilder Declare(FinqwareHostBuilder app)
     {
         var postgres = app.AddPostgres("postgres");
@@ -73,15 +76,21 @@ public static class AppModel
         // Which connector may announce which provider's skills: each connector's own broker user (docs/security.md).
         catalog.WithConnectorRegistryOf(messaging);
 
+        // The developer portal (docs/portal.md): web pages the gateway serves under /portal/, calling the public API through the
+        // gateway like any tenant developer's tool; neither waits for the other.
+        var portal = app.AddProject(Portal, "../Portal/Portal.csproj");
+
         var gateway = app.AddProject("gateway", "../Gateway/Gateway.csproj")
             .WithHttpEndpoint(5080)
             .WithReverseProxyTo(catalog, tenants, sessions)
             .WithGeneratedSecret("Cors__InternalKey", "tenants-internal-key")
             .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(sandboxBank.Name), sandboxBank)
             .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(berlinGroup.Name), berlinGroup)
+            .WithUrlOf(ResourceEnvironment.ReverseProxyDestination(portal.Name), portal)
             .WaitFor(catalog).WaitFor(tenants).WaitFor(sessions);
         sandboxBank.WithUrlOf("SandboxBank__PublicBaseUrl", gateway);
         berlinGroup.WithUrlOf("BerlinGroup__PublicBaseUrl", gateway);
+        portal.WithUrlOf(ResourceEnvironment.ServiceEndpoint(gateway.Name), gateway).WithUrlOf("Portal__PublicBaseUrl", gateway);
 
         app.OnStarted(SandboxDemo.EnsureAsync);
         return app;

@@ -33,7 +33,7 @@ public sealed class ResourceModelTests
         var names = Declared().Resources.Select(r => r.Name).ToList();
 
         Assert.Equal(
-            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "sandbox-marketplace", "sandboxmarketplacedb", "bank-mock", "berlin-group", "berlingroupdb", "gateway"],
+            ["postgres", "catalogdb", "tenantdb", "sessiondb", "messaging", "catalog", "tenants", "sessions", "example-connector", "exampleconnectordb", "sandbox-bank", "sandboxbankdb", "sandbox-marketplace", "sandboxmarketplacedb", "bank-mock", "berlin-group", "berlingroupdb", "portal", "gateway"],
             names);
     }
 
@@ -170,6 +170,22 @@ public sealed class ResourceModelTests
         Assert.Equal(bank.Url, gateway.BuildEnvironment(builder.Options)["ReverseProxy__Clusters__sandbox-bank__Destinations__d1__Address"]);
         Assert.DoesNotContain(gateway, bank.Dependencies);
         Assert.DoesNotContain(bank, gateway.Dependencies);
+    }
+
+    [Fact]
+    public void The_portal_calls_the_gateway_and_the_gateway_routes_portal_to_it_without_either_waiting()
+    {
+        var builder = Declared();
+        var portal = Project(builder, "portal");
+        var gateway = Project(builder, "gateway");
+        var environment = portal.BuildEnvironment(builder.Options);
+
+        Assert.Equal(gateway.Url, environment["services__gateway__http__0"]);
+        Assert.Equal(gateway.Url, environment["Portal__PublicBaseUrl"]);
+        Assert.Equal(portal.Url, gateway.BuildEnvironment(builder.Options)["ReverseProxy__Clusters__portal__Destinations__d1__Address"]);
+        Assert.DoesNotContain(gateway, portal.Dependencies);
+        Assert.DoesNotContain(portal, gateway.Dependencies);
+        Assert.DoesNotContain(environment.Keys, k => k.StartsWith("ConnectionStrings__", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using Finqware.AppHost.Hosting;
 using Microsoft.Playwright;
 
 namespace Finqware.EndToEnd.Tests;
@@ -10,43 +9,23 @@ namespace Finqware.EndToEnd.Tests;
 [Collection(SharedSystem.Name)]
 public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
 {
-    /// <summary>Debian's Chromium, installed by scripts/prereqs.sh (<c>apt-get install chromium</c>).</summary>
-    public const string ChromiumPath = "/usr/bin/chromium";
-
-    private static readonly string[] LaunchArgs =
-    [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-    ];
-
-    private IPlaywright? playwright;
-    private IBrowser? browser;
+    private Chromium? chromium;
     private IPage page = null!;
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
     public async ValueTask InitializeAsync()
     {
-        if (!File.Exists(ChromiumPath))
-        {
-            throw new InvalidOperationException(
-                $"The browser tests need Debian's Chromium at {ChromiumPath}: run ./test.sh (scripts/prereqs.sh installs it) or `apt-get install chromium`.");
-        }
-
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = ChromiumPath, Headless = true, Args = LaunchArgs });
-        page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-        page.SetDefaultTimeout(30_000);
+        chromium = await Chromium.LaunchAsync();
+        page = await chromium.NewPageAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (browser is not null)
+        if (chromium is not null)
         {
-            await browser.DisposeAsync();
+            await chromium.DisposeAsync();
         }
-
-        playwright?.Dispose();
     }
 
     [Fact]
@@ -153,16 +132,5 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#resources tr").First).ToBeAttachedAsync();
     }
 
-    /// <summary>
-    /// Into the test output's screenshots/ folder; into docs/images/ (the dashboard guide's pictures) only when
-    /// FINQWARE_UPDATE_SCREENSHOTS=1, so a test run leaves the working tree as it found it.
-    /// </summary>
-    private async Task ScreenshotAsync(string name)
-    {
-        var folder = Environment.GetEnvironmentVariable("FINQWARE_UPDATE_SCREENSHOTS") == "1"
-            ? Path.Combine(FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!, "docs", "images")
-            : Path.Combine(AppContext.BaseDirectory, "screenshots");
-        Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = false });
-    }
+    private Task ScreenshotAsync(string name) => Chromium.ScreenshotAsync(page, name);
 }
