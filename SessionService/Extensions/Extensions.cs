@@ -55,7 +55,8 @@ public static class SessionServiceExtensions
         builder.Services.AddSingleton<NonceMacaroons>();
         builder.Services.AddSingleton<AttachmentGrants>();
         builder.Services.AddSingleton<StepDataValidator>();
-        builder.Services.AddSingleton<StepNotifier>();
+        builder.Services.AddSingleton<SessionChanges>();
+        builder.Services.AddHostedService<SessionChangeListener>();
         builder.Services.AddSingleton<SessionMetrics>();
         builder.Services.AddScoped<SkillDirectory>();
         builder.Services.AddScoped<WebhookOutbox>();

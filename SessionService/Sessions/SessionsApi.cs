@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Net.ServerSentEvents;
 using Finqware.Contracts.Skills;
 using Finqware.ServiceDefaults.Problems;
 using Finqware.SessionService.Access;
@@ -69,6 +70,14 @@ public static class SessionsApi
             .WithSummary("Cancel a session")
             .WithDescription("Ends an open session as CANCELLED: its nonce stops working. A session that has already ended is a 409.")
             .Problems(StatusCodes.Status409Conflict, "SESSION_CLOSED");
+        readers.MapGet("/{session_id:guid}/events", StreamEventsAsync).WithName("StreamSessionEvents")
+            .WithSummary("Follow a session as Server-Sent Events")
+            .WithDescription("text/event-stream: an event `session` with what GET /sessions/{session_id} answers now (for the same caller), then "
+                + "one each time that changes, until the session ends; `heartbeat` every 15 seconds. Each event's id is a digest of the state: "
+                + "reconnect with Last-Event-ID to miss nothing and get nothing twice (204 once the session you saw end has ended). "
+                + "A stream closes after 10 minutes; reconnect. Browsers: fetch() with the Authorization header (EventSource cannot send one).")
+            .Produces<SessionView>(StatusCodes.Status200OK, "text/event-stream")
+            .Produces(StatusCodes.Status204NoContent);
 
         var servers = app.MapGroup("/sessions").WithTags("Sessions").RequireServer(AccessRefusal.WebhookDeliveries);
         servers.MapGet("/{session_id:guid}/webhooks", GetSessionDeliveriesAsync).WithName("GetSessionWebhookDeliveries")
@@ -112,7 +121,7 @@ public static class SessionsApi
         Caller caller,
         SessionWorkflow workflow,
         SessionDbContext db,
-        StepNotifier notifier,
+        SessionChanges changes,
         CancellationToken cancellationToken)
     {
         if (wait is < 0)
@@ -124,11 +133,10 @@ public static class SessionsApi
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(Math.Min(wait ?? 0, MaxWaitSeconds));
         while (true)
         {
-            // Woken at once by an outcome applied in this instance; every second for one applied elsewhere. The waiter
-            // is registered before the read, so an outcome applied between the read and the wait is not missed.
+            // Woken at once by a change committed in any instance (SessionChanges); the waiter is registered before the
+            // read, so a change committed between the read and the wait is not missed.
             var remaining = deadline - DateTimeOffset.UtcNow;
-            var window = remaining <= TimeSpan.Zero ? TimeSpan.Zero : remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1);
-            var woken = notifier.WaitAsync(stepId, window, cancellationToken);
+            var woken = changes.WaitForStepAsync(stepId, changes.Window(remaining), cancellationToken);
             var read = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
             if (read?.Session.Steps.FirstOrDefault(s => s.Id == stepId) is not { } step)
             {
@@ -149,6 +157,83 @@ public static class SessionsApi
             db.ChangeTracker.Clear();
         }
     }
+
+    /// <summary>
+    /// The session as Server-Sent Events: an event <c>session</c> with what GET /sessions/{id} answers now, then one
+    /// each time that changes, until the session ends (its last event is the final state) or
+    /// <see cref="MaxStream"/> has passed; an event <c>heartbeat</c> every <see cref="Heartbeat"/> keeps proxies from
+    /// closing an idle stream. Each event's id is a digest of its content: a client that reconnects with
+    /// <c>Last-Event-ID</c> gets the state again only if it changed, and a <c>204</c> once the session it saw end has ended.
+    /// </summary>
+    public static async Task<Results<ServerSentEventsResult<object>, NoContent, ProblemHttpResult>> StreamEventsAsync(
+        [FromRoute(Name = "session_id")] Guid sessionId,
+        [FromHeader(Name = "Last-Event-ID"), MaxLength(64)] string? lastEventId,
+        Caller caller,
+        SessionWorkflow workflow,
+        SessionDbContext db,
+        SessionChanges changes,
+        TimeProvider clock,
+        CancellationToken cancellationToken)
+    {
+        var first = await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken);
+        if (first is null)
+        {
+            return SessionProblems.For(new SessionError.SessionNotFound());
+        }
+
+        var view = View(first, caller.IsServer);
+        if (SessionStatus.IsTerminal(view.Status) && SessionEvents.IdOf(view) == lastEventId)
+        {
+            return TypedResults.NoContent();
+        }
+
+        return TypedResults.ServerSentEvents(Events(view));
+
+        async IAsyncEnumerable<SseItem<object>> Events(SessionView current)
+        {
+            var ends = clock.GetUtcNow() + MaxStream;
+            var sent = lastEventId;
+            var heartbeatAt = clock.GetUtcNow() + Heartbeat;
+            while (true)
+            {
+                var id = SessionEvents.IdOf(current);
+                if (id != sent)
+                {
+                    yield return new SseItem<object>(current, SessionEvents.Session) { EventId = id };
+                    sent = id;
+                }
+
+                var now = clock.GetUtcNow();
+                if (SessionStatus.IsTerminal(current.Status) || now >= ends || cancellationToken.IsCancellationRequested)
+                {
+                    yield break;
+                }
+
+                var woken = changes.WaitForSessionAsync(sessionId, changes.Window(Min(heartbeatAt, ends) - now), cancellationToken);
+                if (!await woken && clock.GetUtcNow() >= heartbeatAt)
+                {
+                    yield return new SseItem<object>(new SessionHeartbeat(clock.GetUtcNow()), SessionEvents.Heartbeat);
+                    heartbeatAt = clock.GetUtcNow() + Heartbeat;
+                }
+
+                db.ChangeTracker.Clear();
+                if (cancellationToken.IsCancellationRequested || await workflow.ReadAsync(sessionId, caller.ClientId, cancellationToken) is not { } read)
+                {
+                    yield break;
+                }
+
+                current = View(read, caller.IsServer);
+            }
+        }
+    }
+
+    /// <summary>How often an event stream with nothing to say sends a heartbeat.</summary>
+    public static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    /// <summary>The longest one event stream stays open; the client reconnects with Last-Event-ID and misses nothing.</summary>
+    public static readonly TimeSpan MaxStream = TimeSpan.FromMinutes(10);
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     public static async Task<Results<Ok<SessionView>, ProblemHttpResult>> CancelAsync(
         [FromRoute(Name = "session_id")] Guid sessionId, Caller caller, SessionWorkflow workflow, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ public sealed partial class StepProcessedConsumer(
     StepOutcomeWrite writes,
     SkillDirectory skills,
     WebhookOutbox webhooks,
-    StepNotifier notifier,
+    SessionChanges changes,
     SubmittedSteps submitted,
     StepDataWait data,
     SessionMetrics metrics,
@@ -135,7 +135,7 @@ public sealed partial class StepProcessedConsumer(
                 return;
             }
 
-            notifier.Notify(step);
+            changes.Changed(step);
             metrics.StepProcessed(session.Skill, step.Status, now - step.CreatedAt);
             LogApplied(logger, session.Id, step.Id, step.Status, session.Status);
             return;

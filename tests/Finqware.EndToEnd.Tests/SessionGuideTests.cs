@@ -86,6 +86,7 @@ public sealed class SessionGuideTests(SystemFixture system)
         var session = Answer("/sessions/$SESSION_ID\" -H");
         Assert.Equal(("IN_PROGRESS", "kyc"), (session.GetProperty("status").GetString(), session.GetProperty("next_step").GetString()));
         Assert.Equal("CANCELLED", Answer("/cancel\"").GetProperty("status").GetString());
+        Assert.Equal("CANCELLED", Answer("/events\"").GetProperty("status").GetString());
         Assert.Contains(Answer("/webhooks\"").GetProperty("deliveries").EnumerateArray(), d => d.GetProperty("type").GetString() == "STEP_COMPLETED");
         Assert.NotEmpty(Answer("webhook-deliveries?limit=50").GetProperty("deliveries").EnumerateArray());
 

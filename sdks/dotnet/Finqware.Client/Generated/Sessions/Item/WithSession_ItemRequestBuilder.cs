@@ -2,6 +2,7 @@
 #pragma warning disable CS0618
 using Finqware.Client.Generated.Models;
 using Finqware.Client.Generated.Sessions.Item.Cancel;
+using Finqware.Client.Generated.Sessions.Item.Events;
 using Finqware.Client.Generated.Sessions.Item.Steps;
 using Finqware.Client.Generated.Sessions.Item.Webhooks;
 using Microsoft.Kiota.Abstractions.Extensions;
@@ -24,6 +25,11 @@ namespace Finqware.Client.Generated.Sessions.Item
         public global::Finqware.Client.Generated.Sessions.Item.Cancel.CancelRequestBuilder Cancel
         {
             get => new global::Finqware.Client.Generated.Sessions.Item.Cancel.CancelRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The events property</summary>
+        public global::Finqware.Client.Generated.Sessions.Item.Events.EventsRequestBuilder Events
+        {
+            get => new global::Finqware.Client.Generated.Sessions.Item.Events.EventsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The steps property</summary>
         public global::Finqware.Client.Generated.Sessions.Item.Steps.StepsRequestBuilder Steps
