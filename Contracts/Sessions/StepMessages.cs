@@ -100,3 +100,33 @@ public sealed record StepError
 
     public required string Message { get; init; }
 }
+
+/// <summary>
+/// The session was cancelled (<c>POST /sessions/{id}/cancel</c>) while some of its steps were with the connector: sent by
+/// SessionService to the skill's queue, with the cancel. SessionService has already failed those steps with
+/// <c>SESSION_CANCELLED</c> and ignores later outcomes for them; the connector stops following them up, undoes at the
+/// bank what it can (an SCA in progress, a consent not yet used), and does not run a listed step that reaches it later.
+/// Idempotent by <see cref="SessionId"/>. A connector on SDK 1.0.0 has no consumer for it: it lands in its queue's
+/// <c>_skipped</c> queue.
+/// </summary>
+public sealed record CancelSession
+{
+    public required Guid SessionId { get; init; }
+
+    public required string ClientId { get; init; }
+
+    public required string Skill { get; init; }
+
+    /// <summary>The session's steps that were with the connector (sent, or waiting for the user or the bank).</summary>
+    public required IReadOnlyList<CancelledStep> Steps { get; init; }
+
+    public required DateTimeOffset CancelledAt { get; init; }
+}
+
+/// <summary>A step of a cancelled session: its id and its name in the skill's manifest.</summary>
+public sealed record CancelledStep
+{
+    public required Guid StepId { get; init; }
+
+    public required string Step { get; init; }
+}

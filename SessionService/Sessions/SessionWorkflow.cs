@@ -7,6 +7,7 @@ using Finqware.SessionService.Skills;
 using Finqware.SessionService.Telemetry;
 using Finqware.SessionService.Steps;
 using Finqware.SessionService.Webhooks;
+using Finqware.Contracts.Sessions;
 using Finqware.Contracts.Skills;
 
 namespace Finqware.SessionService.Sessions;
@@ -196,9 +197,22 @@ public sealed partial class SessionWorkflow(
         }
 
         var manifest = await skills.FindAsync(session.Skill, cancellationToken);
-        if (!SessionLifecycle.Cancel(session, clock.GetUtcNow()))
+        var withConnector = session.Steps.Where(s => StepStatus.IsWithConnector(s.Status))
+            .Select(s => new CancelledStep { StepId = s.Id, Step = s.Name }).ToList();
+        var now = clock.GetUtcNow();
+        if (!SessionLifecycle.Cancel(session, now))
         {
             return new SessionError.SessionClosed(session.Status);
+        }
+
+        // The connector learns of it with the cancel's commit (outbox): it stops following those steps up and undoes
+        // at the bank what it can.
+        if (withConnector.Count > 0)
+        {
+            db.SendOnCommit(SkillQueues.For(session.Skill), new CancelSession
+            {
+                SessionId = session.Id, ClientId = session.ClientId, Skill = session.Skill, Steps = withConnector, CancelledAt = now,
+            });
         }
 
         await db.SaveChangesAsync(cancellationToken);

@@ -74,6 +74,7 @@ public sealed class ConnectorHost
                 bus.AddConsumer<ProcessStepConsumer>().ExcludeFromConfigureEndpoints();
                 bus.AddConsumer<RefreshConnectionConsumer>().ExcludeFromConfigureEndpoints();
                 bus.AddConsumer<RevokeConnectionConsumer>().ExcludeFromConfigureEndpoints();
+                bus.AddConsumer<CancelSessionConsumer>().ExcludeFromConfigureEndpoints();
             },
             (context, rabbit) =>
             {
@@ -88,6 +89,7 @@ public sealed class ConnectorHost
                         endpoint.ConfigureConsumer<ProcessStepConsumer>(context);
                         endpoint.ConfigureConsumer<RefreshConnectionConsumer>(context);
                         endpoint.ConfigureConsumer<RevokeConnectionConsumer>(context);
+                        endpoint.ConfigureConsumer<CancelSessionConsumer>(context);
                     });
                 }
             });

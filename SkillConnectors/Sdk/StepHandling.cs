@@ -25,6 +25,18 @@ public interface IStepFollowUp
     Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A handler that undoes at the bank what its step started (an authorisation in progress, a consent not yet used, a
+/// payment not yet executed) when the user's session is cancelled while the step is with the connector. The SDK calls
+/// <see cref="CancelAsync"/> once the step is locked, stops its follow-ups and stores it as failed; a connector that
+/// stops before that commits is called again for it, so make it idempotent (undoing twice is not an error).
+/// </summary>
+public interface IStepCancellation
+{
+    /// <summary><see cref="StepContext.CurrentOutcome"/> is the outcome published so far (null while the step first runs).</summary>
+    Task CancelAsync(StepContext step, CancellationToken cancellationToken);
+}
+
 /// <summary>What a handler gets: the step's data, its attachments, and a way to publish data events.</summary>
 public sealed class StepContext(ProcessStep command, IAttachmentReader attachments)
 {

@@ -246,6 +246,53 @@ public sealed partial class StepLedger(NpgsqlDataSource dataSource, IOptions<Con
         return true;
     }
 
+    /// <summary>
+    /// Ends a cancelled session's steps here: a step this connector never ran is stored as failed with
+    /// <c>SESSION_CANCELLED</c>, so a copy that arrives later is answered with that and never run; a step that ran and
+    /// has not finished is locked (waiting for a run or an update of it in hand), handed to <paramref name="undo"/>,
+    /// then stored as failed with its follow-up dropped. A finished step stays as it is. Safe to repeat: a redelivered
+    /// cancel finds every step finished.
+    /// </summary>
+    public async Task CancelAsync(CancelSession cancel, Func<StoredStep, Task> undo, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        foreach (var step in cancel.Steps)
+        {
+            var cancelled = new StepProcessed
+            {
+                SessionId = cancel.SessionId, StepId = step.StepId, Skill = cancel.Skill, Step = step.Step, Outcome = StepOutcomes.Failed,
+                Error = new StepError { Code = CancelledCode, Message = "The session was cancelled." }, ProcessedAt = now,
+            };
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await using (var claim = new NpgsqlCommand(
+                "INSERT INTO processed_steps (step_id, skill, step, outcome) VALUES (@id, @skill, @step, @outcome::jsonb) ON CONFLICT (step_id) DO NOTHING",
+                connection, transaction))
+            {
+                claim.Parameters.AddWithValue("id", step.StepId);
+                claim.Parameters.AddWithValue("skill", cancel.Skill);
+                claim.Parameters.AddWithValue("step", step.Step);
+                claim.Parameters.AddWithValue("outcome", JsonSerializer.Serialize(cancelled, Json));
+                if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    await transaction.CommitAsync(cancellationToken);
+                    continue;
+                }
+            }
+
+            var stored = await ReadAsync(connection, transaction, step.StepId, forUpdate: true, cancellationToken);
+            if (stored is not null && stored.Outcome?.Outcome is not (StepOutcomes.Completed or StepOutcomes.Failed))
+            {
+                await undo(stored);
+                await SaveAsync(connection, transaction, step.StepId, new LedgerEntry(cancelled), cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The error code of a step whose session was cancelled.</summary>
+    public const string CancelledCode = "SESSION_CANCELLED";
+
     private static async Task SaveAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid stepId, LedgerEntry entry, CancellationToken cancellationToken)
     {
         await using var save = new NpgsqlCommand(

@@ -112,6 +112,36 @@ public sealed class SandboxBankTests(SystemFixture system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Cancelling_a_session_whose_sca_waits_at_the_bank_tells_the_connector_and_the_banks_page_refuses_after()
+    {
+        var (session, sca) = await bank.ConsentAsync("user_redirect", new { });
+        var stepId = sca.GetProperty("step_id").GetGuid();
+
+        (await bank.Server.PostAsync($"/sessions/{session.Id}/cancel", null, Cancel)).EnsureSuccessStatusCode();
+
+        // CancelSession reaches the connector through the outbox and the broker: its ledger ends the step.
+        await using (var db = new NpgsqlConnection(((DatabaseResource)system.Host["sandboxbankdb"]).ConnectionString))
+        {
+            await db.OpenAsync(Cancel);
+            await using var read = new NpgsqlCommand("SELECT outcome->'error'->>'code' FROM processed_steps WHERE step_id = @id", db);
+            read.Parameters.AddWithValue("id", stepId);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (await read.ExecuteScalarAsync(Cancel) as string != "SESSION_CANCELLED")
+            {
+                Assert.True(DateTime.UtcNow < deadline, "The connector did not end the cancelled session's step within 30 s.");
+                await Task.Delay(100, Cancel);
+            }
+        }
+
+        // The user who comes back to the bank's page can no longer grant the consent, and no connection appears.
+        await AssertProblemAsync(await bank.DecideOnBankPageAsync(sca.GetProperty("action").GetProperty("url").GetString()!, "approve"),
+            HttpStatusCode.Conflict, "AUTHORISATION_FINISHED");
+        var step = await session.WaitStepAsync(stepId, "COMPLETED", "FAILED");
+        Assert.Equal(("FAILED", "SESSION_CANCELLED"), (step.GetProperty("status").GetString(), step.GetProperty("error").GetProperty("code").GetString()));
+        Assert.DoesNotContain(bank.EventsOf<ConnectionDataSynced>(), e => e.SessionId == session.Id);
+    }
+
+    [Fact]
     public async Task User_redirect_denying_on_the_banks_page_fails_the_step_sca_denied()
     {
         var (session, sca) = await bank.ConsentAsync("user_redirect", new { });

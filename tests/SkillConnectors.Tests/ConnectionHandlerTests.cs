@@ -5,6 +5,7 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 
 namespace Finqware.SkillConnectors.Tests;
 
@@ -18,6 +19,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 {
     private const string Skill = "test_connections_sbx_#1.0";
     private const string Bare = "test_bare_sbx_#1.0";
+    private const string Cancellable = "test_cancel_sbx_#1.0";
     private const string AnswersConnection = "test-answers";
     private string broker = null!;
     private string database = null!;
@@ -134,6 +136,49 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         await EventuallyAsync(() => answers.Of<StepProcessed>().Any(o => o.StepId == step.StepId && o.Outcome == StepOutcomes.Completed));
     }
 
+    [Fact]
+    public async Task A_cancelled_session_undoes_its_step_once_drops_its_follow_up_and_a_listed_step_that_comes_later_never_runs()
+    {
+        await using var connector = await StartConnectorAsync();
+        var bank = connector.Services.GetRequiredService<FakeBank>();
+        var consumed = connector.Services.GetRequiredService<ConsumedRequests>();
+        var sessionId = Guid.NewGuid();
+        var waiting = new ProcessStep
+        {
+            SessionId = sessionId, StepId = Guid.NewGuid(), ClientId = "fqc_test", Skill = Cancellable, Step = "consent", StepNumber = 1,
+            Data = JsonSerializer.SerializeToElement(new { }),
+        };
+        await SendAsync(waiting);
+        await EventuallyAsync(() => answers.Of<StepProcessed>().Any(o => o.StepId == waiting.StepId && o.Outcome == StepOutcomes.ActionRequired));
+
+        // The cancel lists the step waiting for the user and one that has not reached the connector yet; it comes twice.
+        var late = waiting with { StepId = Guid.NewGuid(), StepNumber = 2 };
+        var cancel = new CancelSession
+        {
+            SessionId = sessionId, ClientId = "fqc_test", Skill = Cancellable, CancelledAt = DateTimeOffset.UtcNow,
+            Steps = [new CancelledStep { StepId = waiting.StepId, Step = "consent" }, new CancelledStep { StepId = late.StepId, Step = "consent" }],
+        };
+        await SendAsync(cancel);
+        await SendAsync(cancel);
+        await EventuallyAsync(() => consumed.Count(sessionId) == 2);
+        Assert.Equal(1, bank.Cancels);
+        await using (var db = await NpgsqlDataSource.Create(database).OpenConnectionAsync(Cancel))
+        {
+            await using var read = new NpgsqlCommand("SELECT outcome->'error'->>'code', follow_up_at IS NULL FROM processed_steps WHERE step_id = @id", db);
+            read.Parameters.AddWithValue("id", waiting.StepId);
+            await using var row = await read.ExecuteReaderAsync(Cancel);
+            Assert.True(await row.ReadAsync(Cancel));
+            Assert.Equal((StepLedger.CancelledCode, true), (row.GetString(0), row.GetBoolean(1)));
+        }
+
+        // The late step is answered with the cancel, and its handler never runs.
+        await SendAsync(late);
+        await EventuallyAsync(() => answers.Of<StepProcessed>().Any(o => o.StepId == late.StepId));
+        var answered = answers.Of<StepProcessed>().Single(o => o.StepId == late.StepId);
+        Assert.Equal((StepOutcomes.Failed, StepLedger.CancelledCode), (answered.Outcome, answered.Error?.Code));
+        Assert.Equal(1, bank.Runs);
+    }
+
     /// <summary>What the connector answered refreshes and revokes with.</summary>
     private List<object> Answers => [.. answers.Messages.Where(m => m is not StepProcessed)];
 
@@ -149,6 +194,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
             RefreshConnection r => r.Skill,
             RevokeConnection r => r.Skill,
             ProcessStep p => p.Skill,
+            CancelSession c => c.Skill,
             _ => throw new ArgumentException("unknown message"),
         };
         await answers.SendAsync(SkillQueues.For(skill), message);
@@ -179,6 +225,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
         connector.Services.AddConsumeObserver(services => services.GetRequiredService<ConsumedRequests>());
         connector.AddSkill(Manifest(Skill)).HandleStep<LaterHandler>("consent").HandleConnections<FakeConnections>();
         connector.AddSkill(Manifest(Bare)).HandleStep<LaterHandler>("consent");
+        connector.AddSkill(Manifest(Cancellable)).HandleStep<CancellableHandler>("consent");
         var app = connector.Build();
         await app.StartAsync();
         return new RunningConnector(app);
@@ -228,6 +275,18 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
             await (Held?.WaitAsync(cancellationToken) ?? Task.CompletedTask);
         }
 
+        private int runs;
+        private int cancels;
+
+        /// <summary>Steps of <see cref="Cancellable"/> the handler ran, and cancellations it undid at the bank.</summary>
+        public int Runs => runs;
+
+        public int Cancels => cancels;
+
+        public void CountRun() => Interlocked.Increment(ref runs);
+
+        public void CountCancel() => Interlocked.Increment(ref cancels);
+
         public async Task CountRevokeAsync(CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref revokes);
@@ -250,7 +309,7 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 
         private Task Record(object message)
         {
-            if (message switch { RefreshConnection r => r.RequestId, RevokeConnection r => r.RequestId, _ => (Guid?)null } is { } requestId)
+            if (message switch { RefreshConnection r => r.RequestId, RevokeConnection r => r.RequestId, CancelSession c => c.SessionId, _ => (Guid?)null } is { } requestId)
             {
                 consumed.AddOrUpdate(requestId, 1, (_, count) => count + 1);
             }
@@ -323,6 +382,26 @@ public sealed class ConnectionHandlerTests(PostgresServerFixture postgres, Rabbi
 
         public Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken) =>
             Task.FromResult<StepOutcome?>(StepOutcome.Completed());
+    }
+
+    /// <summary>Waits for the user at the bank for a minute (a follow-up then completes it), and undoes its SCA when cancelled.</summary>
+    private sealed class CancellableHandler(FakeBank bank) : IStepHandler, IStepFollowUp, IStepCancellation
+    {
+        public Task<StepOutcome> HandleAsync(StepContext step, CancellationToken cancellationToken)
+        {
+            bank.CountRun();
+            return Task.FromResult(StepOutcome.Decoupled("Approve in your bank app").ThenFollowUp(TimeSpan.FromMinutes(1)));
+        }
+
+        public Task<StepOutcome?> FollowUpAsync(StepContext step, JsonElement? state, CancellationToken cancellationToken) =>
+            Task.FromResult<StepOutcome?>(StepOutcome.Completed());
+
+        public Task CancelAsync(StepContext step, CancellationToken cancellationToken)
+        {
+            Assert.Equal(StepOutcomes.ActionRequired, step.CurrentOutcome?.Outcome);
+            bank.CountCancel();
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class RunningConnector(WebApplication app) : IAsyncDisposable
