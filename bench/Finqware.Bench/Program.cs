@@ -33,7 +33,7 @@ switch (args.FirstOrDefault())
         await FootprintBench.RunAsync(Arg(1, 2), Arg(2, 4), args.ElementAtOrDefault(3), root);
         return;
     case "--metering":
-        await MeteringBench.RunAsync(Arg(1, 10), Arg(2, 4), root);
+        await MeteringBench.RunAsync(Arg(1, 5), Arg(2, 12), root);
         return;
     case "--documents":
         await DocumentsBench.RunAsync(Arg(1, 300), root);
