@@ -25,6 +25,7 @@ app.MapOAuthApi();
 app.MapTenantRegistryApi();
 app.MapAuditApi();
 app.MapUsageApi();
+app.MapOperatorUsageApi();
 app.RunOrMigrate();
 
 public partial class Program;

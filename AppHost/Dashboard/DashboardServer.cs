@@ -19,6 +19,7 @@ public sealed class DashboardServer(FinqwareHost host, int port, TelemetryLimits
 {
     private WebApplication? app;
     private readonly QueueDepths queues = new(() => host.RabbitMqManagementUrl);
+    private readonly OperatorUsage usage = new(host);
 
     public string Url { get; } = $"http://127.0.0.1:{port}";
 
@@ -49,6 +50,7 @@ public sealed class DashboardServer(FinqwareHost host, int port, TelemetryLimits
         api.MapPost("/resources/{name}/{action}", ActAsync);
         api.MapGet("/graph", Graph);
         api.MapGet("/links", () => TypedResults.Ok(new Links(host.GatewayUrl, host.GatewayUrl + "/docs", host.RabbitMqManagementUrl)));
+        api.MapGet("/usage", (string? period, CancellationToken ct) => usage.GetAsync(period, ct));
         api.MapTelemetryApi(Telemetry);
         await app.StartAsync(cancellationToken);
     }
@@ -62,6 +64,7 @@ public sealed class DashboardServer(FinqwareHost host, int port, TelemetryLimits
         }
 
         queues.Dispose();
+        usage.Dispose();
     }
 
     private Resource? Find(string name) => host.Resources.FirstOrDefault(r => r.Name == name);

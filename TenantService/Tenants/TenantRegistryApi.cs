@@ -53,13 +53,19 @@ public static class TenantRegistryApi
         UpdatedAt = tenant.UpdatedAt,
     };
 
+    /// <summary>The <c>403 INTERNAL_ONLY</c> for a caller of an <c>/internal</c> route without the shared key; null for one with it.</summary>
+    public static ProblemHttpResult? RefuseUnlessInternal(HttpContext http, InternalApiOptions options) =>
+        InternalCallers.IsInternal(http, options.Key)
+            ? null
+            : ApiProblems.Create(StatusCodes.Status403Forbidden, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
+                $"Send the shared internal key in {InternalCallers.KeyHeader} (the callers' TenantRegistry__InternalKey, Cors__InternalKey = InternalApi__Key).");
+
     public static async Task<Results<Ok<TenantUpserted>, ProblemHttpResult>> GetAsync(
         string client_id, HttpContext http, TenantDbContext db, IOptions<InternalApiOptions> options, TimeProvider clock, CancellationToken cancellationToken)
     {
-        if (!InternalCallers.IsInternal(http, options.Value.Key))
+        if (RefuseUnlessInternal(http, options.Value) is { } refused)
         {
-            return ApiProblems.Create(StatusCodes.Status403Forbidden, "INTERNAL_ONLY", "This endpoint is for Finqware's own services.",
-                $"Send the shared internal key in {InternalCallers.KeyHeader} (TenantRegistry__InternalKey = InternalApi__Key).");
+            return refused;
         }
 
         var tenant = client_id.Length > 64 ? null : await db.Tenants.AsNoTracking().Include(t => t.Keys)

@@ -9,6 +9,9 @@ internal sealed record ApiTenant(string ServicerId, string PortalToken, string C
     public AuthenticationHeaderValue Portal => new("Bearer", PortalToken);
 }
 
+/// <summary>A servicer signed up through the public API, and its first user's (admin's) portal token.</summary>
+internal sealed record ApiServicer(string ServicerId, string PortalToken);
+
 /// <summary>Servicers and tenants made the way a developer makes them: sign up, log in, register a tenant app.</summary>
 internal static class ApiTenants
 {
@@ -16,7 +19,11 @@ internal static class ApiTenants
 
     private static int developers;
 
-    public static async Task<ApiTenant> CreateAsync(SystemFixture system, CancellationToken cancel, params string[] skills)
+    public static async Task<ApiTenant> CreateAsync(SystemFixture system, CancellationToken cancel, params string[] skills) =>
+        await AddTenantAsync(system, await SignUpAsync(system, cancel), "sandbox", null, skills, cancel);
+
+    /// <summary>A new servicer, signed up, and its first user's portal token.</summary>
+    public static async Task<ApiServicer> SignUpAsync(SystemFixture system, CancellationToken cancel)
     {
         var email = $"dev-{Guid.NewGuid():N}@example.com";
         var signUp = await system.Gateway.PostAsJsonAsync("/servicers", new { name = "Edge Fintech", kind = "fintech", email, password = Password }, cancel);
@@ -26,14 +33,22 @@ internal static class ApiTenants
         using var loginRequest = new HttpRequestMessage(HttpMethod.Post, "/auth/token") { Content = JsonContent.Create(new { email, password = Password }) };
         loginRequest.Headers.Add("X-Forwarded-For", $"203.0.113.{(Interlocked.Increment(ref developers) % 254) + 1}");
         var login = await system.Gateway.SendAsync(loginRequest, cancel);
-        var portal = (await login.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("access_token").GetString()!;
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicerId}/tenants")
+        return new ApiServicer(servicerId, (await login.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel)).GetProperty("access_token").GetString()!);
+    }
+
+    /// <summary>A tenant app of <paramref name="servicer"/> in <paramref name="environment"/>, with a webhook URL or none.</summary>
+    public static async Task<ApiTenant> AddTenantAsync(SystemFixture system, ApiServicer servicer, string environment, string? webhookUrl, string[] skills, CancellationToken cancel)
+    {
+        var body = new Dictionary<string, object> { ["name"] = $"Edge {environment} app", ["environment"] = environment, ["skills"] = skills };
+        if (webhookUrl is not null)
         {
-            Content = JsonContent.Create(new { name = "Edge app", environment = "sandbox", skills }),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", portal);
+            body["webhook_url"] = webhookUrl;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/servicers/{servicer.ServicerId}/tenants") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", servicer.PortalToken);
         var created = await (await system.Gateway.SendAsync(request, cancel)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel);
-        return new ApiTenant(servicerId, portal, created.GetProperty("client_id").GetString()!, created.GetProperty("client_app_key").GetString()!,
+        return new ApiTenant(servicer.ServicerId, servicer.PortalToken, created.GetProperty("client_id").GetString()!, created.GetProperty("client_app_key").GetString()!,
             created.GetProperty("client_secret").GetString()!);
     }
 

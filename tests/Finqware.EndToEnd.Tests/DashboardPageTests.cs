@@ -1,3 +1,4 @@
+using Finqware.AppHost.Hosting;
 using Microsoft.Playwright;
 
 namespace Finqware.EndToEnd.Tests;
@@ -124,6 +125,58 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
         await Assertions.Expect(page.Locator("#metric-chart polyline.metric-line, #metric-chart svg circle").First).ToBeAttachedAsync();
         await Assertions.Expect(page.Locator("#metric-chart .legend")).ToContainTextAsync("finqware.outcome=COMPLETED");
         await ScreenshotAsync("dashboard-metrics.png");
+    }
+
+    [Fact]
+    public async Task The_usage_page_shows_each_tenants_counts_today_and_this_month_with_its_servicer_and_environment()
+    {
+        // A tenant of its own opens two sessions through the gateway and completes one; its report shows them.
+        var tenant = await ApiTenants.CreateAsync(system, Cancel, Onboarding.Skill);
+        using var server = ContractChecked.Client(system.Gateway.BaseAddress!);
+        server.DefaultRequestHeaders.Authorization = await ApiTenants.ApiTokenAsync(system, tenant, Cancel);
+        var sessions = new SessionClient(system.Gateway, tenant.ClientId, tenant.AppKey, server.DefaultRequestHeaders.Authorization.Parameter);
+        await (await sessions.OpenAsync(Onboarding.Skill, Cancel)).CompleteAsync("greeting", new { name = "Ana" }, Cancel);
+        await sessions.OpenAsync(Onboarding.Skill, Cancel);
+        var expected = UsageCounts.Expect(("sessions_opened", 2), ("sessions_completed", 1), ("steps", 1), ("steps_completed", 1));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
+
+        // The dashboard's API: the same counts in the tenant's row, with its servicer and environment.
+        var report = await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/usage?period=day", Cancel);
+        var row = report.GetProperty("usage").EnumerateArray().Single(r => r.GetProperty("client_id").GetString() == tenant.ClientId);
+        Assert.Equal((tenant.ServicerId, "Edge Fintech", "Edge sandbox app", "sandbox"), (row.GetProperty("servicer_id").GetString(),
+            row.GetProperty("servicer_name").GetString(), row.GetProperty("tenant_name").GetString(), row.GetProperty("environment").GetString()));
+        Assert.Equal(expected, UsageCounts.Units.ToDictionary(u => u, u => row.GetProperty("units").GetProperty(u).GetInt64()));
+
+        // The page: today, then this month.
+        await OpenAsync("#usage");
+        var line = page.Locator($"#usage-table tr.usage-row[data-client-id='{tenant.ClientId}']");
+        foreach (var period in new[] { "day", "month" })
+        {
+            await page.SelectOptionAsync("#usage-period", period);
+            var today = DateTime.UtcNow;
+            await Assertions.Expect(page.Locator("#usage-summary")).ToContainTextAsync((period == "day" ? today : new DateTime(today.Year, today.Month, 1)).ToString("yyyy-MM-dd"));
+            foreach (var (unit, count) in new[] { ("sessions_opened", "2"), ("sessions_completed", "1"), ("steps", "1"), ("webhooks_failed", "0") })
+            {
+                await Assertions.Expect(line.Locator($"td[data-unit='{unit}']")).ToHaveTextAsync(count);
+            }
+
+            await Assertions.Expect(line.Locator(".servicer-name")).ToHaveTextAsync("Edge Fintech");
+            await Assertions.Expect(line.Locator(".tenant-name")).ToHaveTextAsync("Edge sandbox app");
+            await Assertions.Expect(line.Locator("td.environment")).ToHaveTextAsync("sandbox");
+            if (period == "day")
+            {
+                await ScreenshotAsync("dashboard-usage.png");
+            }
+        }
+
+        // A period it does not know is refused; TenantService's operator route refuses a caller without the internal key.
+        await Problems.AssertAsync(await system.Dashboard.GetAsync("/api/usage?period=week", Cancel), HttpStatusCode.BadRequest, "INVALID_PERIOD", Cancel);
+        var tenants = (ProjectResource)system.Host["tenants"];
+        using var direct = new HttpClient { BaseAddress = new Uri(tenants.Url) };
+        await Problems.AssertAsync(await direct.GetAsync("/internal/usage", Cancel), HttpStatusCode.Forbidden, "INTERNAL_ONLY", Cancel);
+        using var keyed = new HttpRequestMessage(HttpMethod.Get, "/internal/usage?from=2026-13-01");
+        keyed.Headers.Add("X-Finqware-Internal-Key", tenants.BuildEnvironment(system.Host.Options)["InternalApi__Key"]);
+        await Problems.AssertAsync(await direct.SendAsync(keyed, Cancel), HttpStatusCode.UnprocessableEntity, "VALIDATION_FAILED", Cancel);
     }
 
     private async Task OpenAsync(string hash)
