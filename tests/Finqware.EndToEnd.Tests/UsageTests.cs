@@ -5,6 +5,8 @@ using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Finqware.AppHost.Hosting;
 using Finqware.Contracts.Usage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Finqware.Testing;
 using MassTransit;
 
@@ -19,6 +21,9 @@ namespace Finqware.EndToEnd.Tests;
 public sealed class UsageTests(SystemFixture system)
 {
     private const string Skill = "example_echo_sbx_#1.0";
+
+    /// <summary>A production skill (the Berlin Group connector's, on the bank mock): a production tenant registers only those.</summary>
+    private const string ProductionSkill = "mockbank_aisp_#1.0";
 
     private CancellationToken Cancel => TestContext.Current.CancellationToken;
 
@@ -190,6 +195,96 @@ public sealed class UsageTests(SystemFixture system)
         Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
         var bySkill = await server.GetFromJsonAsync<JsonElement>("/usage?group_by=skill", Cancel);
         Assert.Equal([SandboxBankDriver.Aisp], bySkill.GetProperty("usage").EnumerateArray().Select(r => r.GetProperty("skill").GetString()).Distinct());
+    }
+
+    [Fact]
+    public async Task Counts_a_webhook_once_when_delivered_after_a_refusal_and_once_when_given_up_after_its_last_attempt()
+    {
+        // The tenant's endpoint refuses the first attempt of every event, and every attempt at the refused session's.
+        var attempts = new ConcurrentDictionary<string, int>();
+        string? refusedSession = null;
+        await using var receiver = await TestWebServer.StartAsync(app => app.MapPost("/hook", async (HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            var attempt = attempts.AddOrUpdate(request.Headers["Finqware-Event-Id"].ToString(), 1, (_, n) => n + 1);
+            return attempt == 1 || (Volatile.Read(ref refusedSession) is { } refused && body.Contains(refused, StringComparison.Ordinal))
+                ? Results.StatusCode(StatusCodes.Status503ServiceUnavailable)
+                : Results.NoContent();
+        }));
+        var tenant = await ApiTenants.AddTenantAsync(system, await ApiTenants.SignUpAsync(system, Cancel), "sandbox", receiver.Url + "/hook", [Skill], Cancel);
+        using var server = await ServerAsync(tenant);
+        var sessions = new SessionClient(system.Gateway, tenant.ClientId, tenant.AppKey, server.DefaultRequestHeaders.Authorization!.Parameter);
+
+        // Each session's one step completes: a STEP_COMPLETED and a SESSION_COMPLETED event each.
+        var delivered = await sessions.OpenAsync(Skill, Cancel);
+        await delivered.CompleteAsync("greeting", new { name = "Ana" }, Cancel);
+        var given = await sessions.OpenAsync(Skill, Cancel);
+        Volatile.Write(ref refusedSession, given.Id.ToString());
+        await given.CompleteAsync("greeting", new { name = "Bo" }, Cancel);
+
+        var maxAttempts = int.Parse(SystemFixture.WebhookSettings["Webhooks__MaxAttempts"], System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var (session, status, tries) in new[] { (delivered, "DELIVERED", 2), (given, "FAILED", maxAttempts) })
+        {
+            var deliveries = (await EventuallyAsync(async () =>
+            {
+                var list = (await server.GetFromJsonAsync<JsonElement>($"/sessions/{session.Id}/webhooks", Cancel)).GetProperty("deliveries");
+                return list.GetArrayLength() == 2 && list.EnumerateArray().All(d => d.GetProperty("status").GetString() is "DELIVERED" or "FAILED") ? list : (JsonElement?)null;
+            })).EnumerateArray().ToList();
+            Assert.All(deliveries, d => Assert.Equal((status, tries), (d.GetProperty("status").GetString(), d.GetProperty("attempts").GetInt32())));
+            Assert.All(deliveries, d => Assert.Equal(tries, attempts[d.GetProperty("event_id").GetString()!]));
+        }
+
+        // Each event once, as what became of it; none of the six retries counted.
+        var expected = UsageCounts.Expect(("sessions_opened", 2), ("sessions_completed", 2), ("steps", 2), ("steps_completed", 2),
+            ("webhooks_delivered", 2), ("webhooks_failed", 2));
+        Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage", expected, Cancel));
+    }
+
+    [Fact]
+    public async Task Keeps_sandbox_and_production_apart_and_shows_a_servicer_its_own_tenants_only()
+    {
+        var servicer = await ApiTenants.SignUpAsync(system, Cancel);
+        var sandbox = await ApiTenants.AddTenantAsync(system, servicer, "sandbox", null, [Skill], Cancel);
+        var production = await ApiTenants.AddTenantAsync(system, servicer, "production", null, [ProductionSkill], Cancel);
+        var stranger = await ApiTenants.CreateAsync(system, Cancel, Skill);
+        var opened = new[] { (sandbox, Skill, "sandbox", 1), (production, ProductionSkill, "production", 2), (stranger, Skill, "sandbox", 3) };
+        foreach (var (tenant, skill, environment, count) in opened)
+        {
+            using var server = await ServerAsync(tenant);
+            var sessions = new SessionClient(system.Gateway, tenant.ClientId, tenant.AppKey, server.DefaultRequestHeaders.Authorization!.Parameter);
+            for (var i = 0; i < count; i++)
+            {
+                await sessions.OpenAsync(skill, Cancel);
+            }
+
+            // Each tenant sees its own sessions, in rows of its own environment only.
+            var expected = UsageCounts.Expect(("sessions_opened", count));
+            Assert.Equal(expected, await UsageCounts.WaitForAsync(server, "/usage?group_by=skill", expected, Cancel));
+            var own = (await server.GetFromJsonAsync<JsonElement>("/usage?group_by=skill", Cancel)).GetProperty("usage").EnumerateArray().ToList();
+            Assert.All(own, row => Assert.Equal((skill, environment), (row.GetProperty("skill").GetString(), row.GetProperty("environment").GetString())));
+        }
+
+        // The servicer: a row per tenant with its environment, none of the stranger's; by environment alone, two rows
+        // (sandbox and production are never added together).
+        using var portal = ContractChecked.Client(system.Gateway.BaseAddress!);
+        portal.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", servicer.PortalToken);
+        var byTenant = await portal.GetFromJsonAsync<JsonElement>($"/servicers/{servicer.ServicerId}/usage?group_by=tenant,skill&granularity=month", Cancel);
+        Assert.Equal(
+            new[] { (sandbox.ClientId, Skill, "sandbox", 1L), (production.ClientId, ProductionSkill, "production", 2L) }.Order(),
+            byTenant.GetProperty("usage").EnumerateArray().Select(r => (r.GetProperty("client_id").GetString()!, r.GetProperty("skill").GetString()!,
+                r.GetProperty("environment").GetString()!, r.GetProperty("sessions_opened").GetInt64())).Order());
+        var byEnvironment = await portal.GetFromJsonAsync<JsonElement>($"/servicers/{servicer.ServicerId}/usage?granularity=month", Cancel);
+        Assert.Equal([("production", 2L), ("sandbox", 1L)], byEnvironment.GetProperty("usage").EnumerateArray()
+            .Select(r => (r.GetProperty("environment").GetString()!, r.GetProperty("sessions_opened").GetInt64())).Order());
+
+        // The stranger's servicer sees its own tenant only; neither servicer reaches the other's report.
+        using var strangerPortal = ContractChecked.Client(system.Gateway.BaseAddress!);
+        strangerPortal.DefaultRequestHeaders.Authorization = stranger.Portal;
+        var theirs = await strangerPortal.GetFromJsonAsync<JsonElement>($"/servicers/{stranger.ServicerId}/usage?group_by=tenant", Cancel);
+        Assert.Equal([(stranger.ClientId, 3L)], theirs.GetProperty("usage").EnumerateArray().Select(r => (r.GetProperty("client_id").GetString()!, r.GetProperty("sessions_opened").GetInt64())));
+        await Problems.AssertAsync(await portal.GetAsync($"/servicers/{stranger.ServicerId}/usage", Cancel), HttpStatusCode.NotFound, "SERVICER_NOT_FOUND", Cancel);
+        await Problems.AssertAsync(await strangerPortal.GetAsync($"/servicers/{servicer.ServicerId}/usage", Cancel), HttpStatusCode.NotFound, "SERVICER_NOT_FOUND", Cancel);
     }
 
     [Fact]

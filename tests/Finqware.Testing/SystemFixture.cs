@@ -44,6 +44,17 @@ public sealed class SystemFixture : IAsyncLifetime
     };
 
     /// <summary>
+    /// SessionService's webhook retries, quick (docs/configuration.md: 10 attempts from 10 s doubling to an hour): a
+    /// refused delivery is retried at once and given up after its fourth attempt, within seconds.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> WebhookSettings = new Dictionary<string, string>
+    {
+        ["Webhooks__MaxAttempts"] = "4",
+        ["Webhooks__InitialBackoff"] = "00:00:00.200",
+        ["Webhooks__MaxBackoff"] = "00:00:01",
+    };
+
+    /// <summary>
     /// The broker user of the connectors the end-to-end tests run in their own process (TestConnector): provider
     /// <c>e2e</c>, these skills' queues only, registered in the catalog like every connector of the model.
     /// </summary>
@@ -115,6 +126,12 @@ public sealed class SystemFixture : IAsyncLifetime
         // Every test calls from loopback: the anonymous budget per address would be shared by all of them. Tests of the
         // budgets use tenants of their own, or addresses of their own through X-Forwarded-For.
         builder.Resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == "gateway")?.WithEnvironment("RateLimits__Classes__anonymous__PermitLimit", "20000");
+
+        // A refused webhook is given up after a few quick attempts (not 10 over hours), so a test sees its final failure.
+        foreach (var (key, value) in WebhookSettings)
+        {
+            builder.Resources.OfType<ProjectResource>().SingleOrDefault(p => p.Name == "sessions")?.WithEnvironment(key, value);
+        }
 
         Host = builder.Build();
 
