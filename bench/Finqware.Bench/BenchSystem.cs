@@ -31,6 +31,10 @@ internal sealed class BenchSystem : IAsyncDisposable
     /// <summary>A client of the gateway, whose port is known once the system is up.</summary>
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>A gateway's settings that lift every budget per tenant (the system's gateway, and the benches' own gateways).</summary>
+    public static readonly IReadOnlyDictionary<string, string> LiftedBudgets =
+        new[] { "client", "server", "management", "anonymous" }.ToDictionary(c => $"RateLimits__Classes__{c}__PermitLimit", _ => "1000000");
+
     /// <summary>
     /// Boots the system; with <paramref name="dashboard"/> on, this process serves the ops dashboard too. With
     /// <paramref name="stopOnSignal"/> (the default), Ctrl+C or SIGTERM stops it and ends the bench, during the boot too
@@ -50,9 +54,9 @@ internal sealed class BenchSystem : IAsyncDisposable
 
         // The gateway's budgets per tenant lifted: a bench's load is one tenant, and at the default budgets (600 client
         // calls a minute) most of it would be 429s, which measure the rate limiter, not the system.
-        foreach (var routeClass in new[] { "client", "server", "management", "anonymous" })
+        foreach (var (name, value) in LiftedBudgets)
         {
-            builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "gateway").WithEnvironment($"RateLimits__Classes__{routeClass}__PermitLimit", "1000000");
+            builder.Resources.OfType<ProjectResource>().Single(p => p.Name == "gateway").WithEnvironment(name, value);
         }
 
         var host = builder.Build();

@@ -19,6 +19,7 @@ using Npgsql;
 // Or: Finqware.Bench.dll --documents [READS] (reads of a session with documents against one without, see DocumentsBench.cs).
 // Or: Finqware.Bench.dll --skeleton [ROUND TRIPS] [ROUNDS] (the step round trip's hops with nothing else, see SkeletonBench.cs).
 // Or: Finqware.Bench.dll --metering [SECONDS] [ROUNDS] (session opens with usage metering on and off, see MeteringBench.cs).
+// Or: Finqware.Bench.dll --edge [SECONDS] [ROUNDS] (the gateway against a bare YARP proxy on one backend, see EdgeBench.cs).
 var root = FinqwareHostOptions.FindRepositoryRoot(AppContext.BaseDirectory)!;
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 switch (args.FirstOrDefault())
@@ -53,6 +54,12 @@ switch (args.FirstOrDefault())
                 return await StepRoundTripAsync(system.Gateway, server, session, clientId);
             };
         });
+        return;
+    case "--edge":
+        await EdgeBench.RunAsync(Arg(1, 10), Arg(2, 4), root);
+        return;
+    case "--bare-proxy":
+        await EdgeBench.ProxyAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2]);
         return;
     case "--skeleton-service":
         await SkeletonBench.ServeAsync(int.Parse(args[1], CultureInfo.InvariantCulture), args[2], args[3]);

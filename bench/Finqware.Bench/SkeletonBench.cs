@@ -51,10 +51,12 @@ internal static class SkeletonBench
         var configuration = self.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         using var service = Start("dotnet", [self, "--skeleton-service", servicePort.ToString(CultureInfo.InvariantCulture), broker, database], []);
         using var connector = Start("dotnet", [self, "--skeleton-connector", broker, database], []);
+        // The gateway's budgets lifted, as the system's are (BenchSystem): the skeleton's steps name no tenant, and at the
+        // anonymous budget most of them would be 429s.
         using var gatewayProcess = Start(
             "dotnet",
             [Path.Combine(root, "Gateway", "bin", configuration, "net10.0", "Gateway.dll")],
-            new Dictionary<string, string>
+            new Dictionary<string, string>(BenchSystem.LiftedBudgets)
             {
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{gatewayPort}",
                 ["ASPNETCORE_ENVIRONMENT"] = "Development",
@@ -109,7 +111,7 @@ internal static class SkeletonBench
         }
     }
 
-    private static async Task StopAsync(Process[] processes)
+    internal static async Task StopAsync(Process[] processes)
     {
         foreach (var process in processes)
         {
@@ -166,7 +168,7 @@ internal static class SkeletonBench
         }
     }
 
-    private static Process Start(string file, string[] arguments, Dictionary<string, string> environment)
+    internal static Process Start(string file, string[] arguments, Dictionary<string, string> environment)
     {
         // The working directory is the content root, where appsettings.json (the gateway's routes) is read from.
         var info = new ProcessStartInfo(file) { UseShellExecute = false, WorkingDirectory = Path.GetDirectoryName(arguments[0])! };
@@ -183,7 +185,10 @@ internal static class SkeletonBench
         return Process.Start(info)!;
     }
 
-    /// <summary>The skeleton's service: <c>POST /sessions/{id}/steps</c>, <c>GET /sessions/{id}/steps/{step}?wait=N</c>, and the outcome's consumer.</summary>
+    /// <summary>
+    /// The skeleton's service: <c>POST /sessions/{id}/steps</c>, <c>GET /sessions/{id}/steps/{step}?wait=N</c>, and the
+    /// outcome's consumer; also <c>GET /sessions/{id}</c>, a constant answer the edge bench proxies (EdgeBench).
+    /// </summary>
     public static async Task ServeAsync(int port, string broker, string database)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -224,6 +229,7 @@ internal static class SkeletonBench
             await endpoint.Send(new SkeletonStep { StepId = stepId, Data = body.GetProperty("data") });
             return Results.Json(new { status = "STEP_ACCEPTED", step_id = stepId }, statusCode: StatusCodes.Status202Accepted);
         });
+        app.MapGet("/sessions/{sessionId:guid}", (Guid sessionId) => Results.Json(new { session_id = sessionId, status = "IN_PROGRESS", next_step = "sca" }));
         app.MapGet("/sessions/{sessionId:guid}/steps/{stepId:guid}", async (Guid sessionId, Guid stepId, int wait) =>
         {
             // As SessionService's long-poll: answered from the outcome it was woken by, else from a read.

@@ -20,13 +20,22 @@ internal sealed class Wrk(string path)
     /// POSTs <paramref name="json"/> to <paramref name="url"/> over <paramref name="connections"/> keep-alive connections
     /// for <paramref name="seconds"/> and returns the requests per second; any answer but 2xx fails the measurement.
     /// </summary>
-    public async Task<double> RateAsync(Uri url, string json, int connections, int seconds)
+    public Task<double> RateAsync(Uri url, string json, int connections, int seconds) => RunAsync(url, $$"""
+        wrk.method = "POST"
+        wrk.headers["Content-Type"] = "application/json"
+        wrk.body = [==[{{json}}]==]
+        """, connections, seconds);
+
+    /// <summary>GETs <paramref name="url"/> with <paramref name="authorization"/>, as <see cref="RateAsync(Uri, string, int, int)"/> POSTs.</summary>
+    public Task<double> GetRateAsync(Uri url, string authorization, int connections, int seconds) => RunAsync(url, $$"""
+        wrk.headers["Authorization"] = "{{authorization}}"
+        """, connections, seconds);
+
+    private async Task<double> RunAsync(Uri url, string request, int connections, int seconds)
     {
-        var script = Path.Combine(Path.GetTempPath(), $"finqware-wrk-{Guid.NewGuid():N}.lua");
-        await File.WriteAllTextAsync(script, $$"""
-            wrk.method = "POST"
-            wrk.headers["Content-Type"] = "application/json"
-            wrk.body = [==[{{json}}]==]
+        var file = Path.Combine(Path.GetTempPath(), $"finqware-wrk-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(file, $$"""
+            {{request}}
             done = function(summary, latency, requests)
               io.write(string.format("non2xx %d\nerrors %d\n", summary.errors.status,
                 summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
@@ -35,7 +44,7 @@ internal sealed class Wrk(string path)
         try
         {
             var info = new ProcessStartInfo(path) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in new[] { "-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "-s", script, url.ToString() })
+            foreach (var argument in new[] { "-t", "2", "-c", connections.ToString(CultureInfo.InvariantCulture), "-d", $"{seconds}s", "-s", file, url.ToString() })
             {
                 info.ArgumentList.Add(argument);
             }
@@ -53,7 +62,7 @@ internal sealed class Wrk(string path)
         }
         finally
         {
-            File.Delete(script);
+            File.Delete(file);
         }
     }
 }
