@@ -55,6 +55,18 @@ public sealed class SdkFlowTests(SystemFixture system)
         await StepAsync("credentials", new() { ["username"] = new UntypedString("user_good"), ["password"] = new UntypedString("pass_good") });
         var sca = await StepAsync("sca", new() { ["otp"] = new UntypedString("123456") });
 
+        // The session's events, followed by the server to the end: the last one shows it COMPLETED with the step's result;
+        // resumed from that event, nothing more comes.
+        var events = new List<SessionEvent>();
+        await foreach (var followed in server.FollowSessionAsync(opened.SessionId!.Value, cancellationToken: Cancel))
+        {
+            events.Add(followed);
+        }
+
+        Assert.Equal("COMPLETED", events[^1].Session.Status);
+        Assert.Contains("connection_id", events[^1].Session.Steps!.Single(s => s.Step == "sca").Result!.AdditionalData.Keys);
+        Assert.Empty(await server.FollowSessionAsync(opened.SessionId!.Value, events[^1].EventId, Cancel).ToListAsync(Cancel));
+
         // Data: the server reads the step's result, then the connection, its accounts and transactions.
         var result = (await server.Sessions[opened.SessionId!.Value].Steps[sca].GetAsync(cancellationToken: Cancel))!.Result!;
         var connectionId = Assert.IsType<string>(result.AdditionalData["connection_id"]);
