@@ -34,7 +34,3 @@ public sealed class ConnectorRegistry(IOptionsMonitor<CatalogOptions> options)
     public bool IsRegistered(string connector, string provider) =>
         options.CurrentValue.Providers.TryGetValue(provider, out var connectors) && connectors.Contains(connector, StringComparer.Ordinal);
 }
-
-/// <summary>An announcement from a connector not allowed to make it; its message goes to the error queue at once.</summary>
-public sealed class ConnectorNotAllowedException(string skillId, string reason)
-    : PermanentMessageException($"Announcement of '{skillId}' refused: {reason}");

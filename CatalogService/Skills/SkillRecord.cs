@@ -31,20 +31,3 @@ public sealed class SkillRecord
 
     public required DateTimeOffset UpdatedAt { get; set; }
 }
-
-/// <summary>A running connector process serving a skill, as last seen by its heartbeat.</summary>
-public sealed class SkillInstance
-{
-    public required string SkillId { get; init; }
-
-    public required string InstanceId { get; init; }
-
-    public required DateTimeOffset LastSeenAt { get; set; }
-}
-
-public static class SkillStatus
-{
-    public const string Available = "AVAILABLE";
-    public const string Unavailable = "UNAVAILABLE";
-    public const string Deprecated = "DEPRECATED";
-}
