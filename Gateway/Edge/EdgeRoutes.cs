@@ -39,7 +39,7 @@ public static class EdgeRoutes
         {
             ["skills"] or ["skills", _] => read,
             ["sessions"] => method == "POST",
-            ["sessions", "webhook-deliveries"] => false,
+            ["sessions", "webhook-deliveries", ..] => false,
             ["sessions", _] => read,
             ["sessions", _, "steps" or "cancel"] => method == "POST",
             ["sessions", _, "events"] => read,

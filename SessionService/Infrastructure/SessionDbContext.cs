@@ -38,6 +38,8 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
 
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+
     public DbSet<Connection> Connections => Set<Connection>();
 
     public DbSet<Account> Accounts => Set<Account>();
@@ -145,6 +147,16 @@ public sealed class SessionDbContext(DbContextOptions<SessionDbContext> options)
             entity.Property(w => w.LastError).HasMaxLength(500);
             entity.HasIndex(w => new { w.Status, w.NextAttemptAt });
             entity.HasIndex(w => new { w.ClientId, w.CreatedAt });
+            // 0 for every row before the column (the migration's default).
+            entity.Property(w => w.AttemptsBeforeRedelivery).HasDefaultValue(0);
+        });
+        modelBuilder.Entity<WebhookAttempt>(entity =>
+        {
+            entity.ToTable("webhook_attempts");
+            entity.HasKey(a => a.Id);
+            entity.Property(a => a.Error).HasMaxLength(500);
+            entity.HasIndex(a => new { a.DeliveryId, a.Number });
+            entity.HasOne<WebhookDelivery>().WithMany().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.AddDataModel();
         modelBuilder.AddOutboxAndInbox();

@@ -87,6 +87,20 @@ public static class SessionsApi
         servers.MapGet("/webhook-deliveries", GetDeliveriesAsync).WithName("GetWebhookDeliveries")
             .WithSummary("The tenant's latest webhook deliveries")
             .WithDescription("Newest first; ?limit= from 1 to 200 (default 50). API token only.");
+        servers.MapGet("/webhook-deliveries/{delivery_id:guid}", WebhookDeliveriesApi.GetAsync)
+            .WithName("GetWebhookDelivery")
+            .WithSummary("A webhook delivery and every attempt")
+            .WithDescription("The delivery (its event_id) with attempt_history: each call to the webhook URL, when, the HTTP status or the error, "
+                + "and how long it took. Another tenant's delivery is a 404. API token only.")
+            .Problems(StatusCodes.Status404NotFound, WebhookDeliveriesApi.NotFoundCode);
+        servers.MapPost("/webhook-deliveries/{delivery_id:guid}/redeliver", WebhookDeliveriesApi.RedeliverAsync)
+            .WithName("RedeliverWebhook")
+            .WithSummary("Send a webhook again")
+            .WithDescription("A DELIVERED or FAILED delivery is queued again now (same event_id and body, signed anew, to the current webhook_url, "
+                + "with the usual retries); a PENDING one is already on its way and keeps its schedule. 202 with the delivery and its attempts; "
+                + "another tenant's delivery is a 404. API token only.")
+            .Problems(StatusCodes.Status404NotFound, WebhookDeliveriesApi.NotFoundCode)
+            .Problems(StatusCodes.Status409Conflict, WebhookDeliveriesApi.NoUrlCode);
         return app;
     }
 

@@ -21,9 +21,9 @@ public sealed class StepOutcomeWrite(NpgsqlDataSource dataSource)
 {
     public static readonly string[] StepColumns = ["status", "result", "action", "error_code", "error_message", "updated_at"];
 
-    public static readonly string[] WebhookColumns = ["id", "client_id", "session_id", "event_type", "payload", "url", "status", "attempts", "next_attempt_at", "last_status_code", "last_error", "created_at", "delivered_at"];
+    public static readonly string[] WebhookColumns = ["id", "client_id", "session_id", "event_type", "payload", "url", "status", "attempts", "next_attempt_at", "last_status_code", "last_error", "created_at", "delivered_at", "attempts_before_redelivery"];
 
-    private static readonly string[] WebhookTypes = ["uuid", "text", "uuid", "text", "text", "text", "text", "integer", "timestamptz", "integer", "text", "timestamptz", "timestamptz"];
+    private static readonly string[] WebhookTypes = ["uuid", "text", "uuid", "text", "text", "text", "text", "integer", "timestamptz", "integer", "text", "timestamptz", "timestamptz", "integer"];
 
     private static readonly string Sql = $"""
         WITH seen AS (
@@ -85,6 +85,7 @@ public sealed class StepOutcomeWrite(NpgsqlDataSource dataSource)
         p.Add(new NpgsqlParameter<string?[]> { TypedValue = [.. webhooks.Select(w => w.LastError)] });
         p.Add(new NpgsqlParameter<DateTimeOffset[]> { TypedValue = [.. webhooks.Select(w => w.CreatedAt)] });
         p.Add(new NpgsqlParameter<DateTimeOffset?[]> { TypedValue = [.. webhooks.Select(w => w.DeliveredAt)] });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = [.. webhooks.Select(w => w.AttemptsBeforeRedelivery)] });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! == 1;
     }
 

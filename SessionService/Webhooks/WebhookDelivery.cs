@@ -15,12 +15,19 @@ public sealed class WebhookDelivery
     /// <summary>The exact body sent (and signed).</summary>
     public required string Payload { get; init; }
 
-    public required string Url { get; init; }
+    /// <summary>Where it goes: the tenant's webhook URL when the event was made, or when it was asked for again.</summary>
+    public required string Url { get; set; }
 
     /// <summary>PENDING, DELIVERED or FAILED (gave up after the last attempt).</summary>
     public required string Status { get; set; }
 
     public int Attempts { get; set; }
+
+    /// <summary>
+    /// <see cref="Attempts"/> when the tenant last asked for the delivery again (0 before): the retry schedule and the
+    /// attempt limit count from there, so a redelivery gets every retry a new event gets.
+    /// </summary>
+    public int AttemptsBeforeRedelivery { get; set; }
 
     public required DateTimeOffset NextAttemptAt { get; set; }
 

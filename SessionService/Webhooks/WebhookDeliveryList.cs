@@ -7,8 +7,6 @@ public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDeliveryView> Deli
     public static async Task<WebhookDeliveryList> LoadAsync(IQueryable<WebhookDelivery> query, int limit, CancellationToken cancellationToken)
     {
         var rows = await query.OrderByDescending(w => w.CreatedAt).Take(limit).AsNoTracking().ToListAsync(cancellationToken);
-        return new WebhookDeliveryList([.. rows.Select(w => new WebhookDeliveryView(
-            w.Id, w.EventType, w.SessionId, w.Url, w.Status, w.Attempts, w.LastStatusCode, w.LastError, w.CreatedAt, w.DeliveredAt,
-            w.Status == WebhookStatus.Pending ? w.NextAttemptAt : null))]);
+        return new WebhookDeliveryList([.. rows.Select(w => WebhookDeliveryView.Of(w))]);
     }
 }

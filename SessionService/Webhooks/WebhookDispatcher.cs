@@ -11,8 +11,8 @@ namespace Finqware.SessionService.Webhooks;
 /// <summary>
 /// Delivers webhook events from the <c>webhook_deliveries</c> table: due rows are claimed in a short transaction
 /// (<c>FOR UPDATE SKIP LOCKED</c>, safe with several instances), then posted signed with no transaction open, and either
-/// marked delivered or given their next attempt time with exponential backoff. Nothing lives only in memory, so a
-/// restart loses nothing.
+/// marked delivered or given their next attempt time with exponential backoff; each attempt is kept
+/// (<c>webhook_attempts</c>) with the outcome. Nothing lives only in memory, so a restart loses nothing.
 /// </summary>
 public sealed partial class WebhookDispatcher(
     IServiceScopeFactory scopes,
@@ -70,11 +70,22 @@ public sealed partial class WebhookDispatcher(
         foreach (var delivery in claimed)
         {
             var tenant = await db.Tenants.AsNoTracking().FirstOrDefaultAsync(t => t.ClientId == delivery.ClientId, cancellationToken);
-            var signature = tenant is null ? null : signer.Sign(tenant, clock.GetUtcNow(), delivery.Payload);
+            var attemptedAt = clock.GetUtcNow();
+            var started = clock.GetTimestamp();
+            var signature = tenant is null ? null : signer.Sign(tenant, attemptedAt, delivery.Payload);
             var (statusCode, error) = signature is null
                 ? (null, "The tenant has no webhook secret that signs (rotate it: POST /tenants/{client_id}/keys/rotate).")
                 : await PostAsync(delivery, signature, cancellationToken);
             Conclude(delivery, statusCode, error);
+            db.WebhookAttempts.Add(new WebhookAttempt
+            {
+                DeliveryId = delivery.Id,
+                Number = delivery.Attempts,
+                AttemptedAt = attemptedAt,
+                StatusCode = statusCode,
+                Error = delivery.LastError,
+                LatencyMs = (int)Math.Min(int.MaxValue, clock.GetElapsedTime(started).TotalMilliseconds),
+            });
 
             // Each outcome on its own: one that cannot be saved leaves its row claimed until the claim ends, then it is sent again.
             await db.SaveChangesAsync(cancellationToken);
@@ -147,14 +158,15 @@ public sealed partial class WebhookDispatcher(
         }
 
         delivery.LastError = error.Length > 500 ? error[..500] : error;
-        if (delivery.Attempts >= options.Value.MaxAttempts)
+        var attempts = delivery.Attempts - delivery.AttemptsBeforeRedelivery;
+        if (attempts >= options.Value.MaxAttempts)
         {
             delivery.Status = WebhookStatus.Failed;
             LogGaveUp(logger, delivery.Id, delivery.Attempts);
             return;
         }
 
-        var backoff = options.Value.InitialBackoff * Math.Pow(2, delivery.Attempts - 1);
+        var backoff = options.Value.InitialBackoff * Math.Pow(2, attempts - 1);
         delivery.NextAttemptAt = clock.GetUtcNow() + (backoff < options.Value.MaxBackoff ? backoff : options.Value.MaxBackoff);
     }
 

@@ -89,6 +89,11 @@ public sealed class SessionGuideTests(SystemFixture system)
         Assert.Equal("CANCELLED", Answer("/events\"").GetProperty("status").GetString());
         Assert.Contains(Answer("/webhooks\"").GetProperty("deliveries").EnumerateArray(), d => d.GetProperty("type").GetString() == "STEP_COMPLETED");
         Assert.NotEmpty(Answer("webhook-deliveries?limit=50").GetProperty("deliveries").EnumerateArray());
+        // Asked again, the newest delivery is queued; read back, it lists its attempts (the redelivery's may still be on its way).
+        var redelivered = Answer("/redeliver\"");
+        var read = Answer("/$EVENT_ID\" -H");
+        Assert.Equal(("PENDING", redelivered.GetProperty("event_id").GetString()), (redelivered.GetProperty("status").GetString(), read.GetProperty("event_id").GetString()));
+        Assert.Equal(JsonValueKind.Array, read.GetProperty("attempt_history").ValueKind);
 
         // The recipe computes the very v1 Finqware signed the webhook with.
         var (sent, _) = await FirstWebhookAsync(received);

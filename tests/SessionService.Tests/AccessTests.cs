@@ -32,6 +32,8 @@ public sealed class AccessTests(PostgresServerFixture postgres, RabbitMqFixture 
         (HttpMethod.Post, $"/sessions/{Guid.NewGuid()}/cancel", null, false),
         (HttpMethod.Get, $"/sessions/{Guid.NewGuid()}/webhooks", null, true),
         (HttpMethod.Get, "/sessions/webhook-deliveries", null, true),
+        (HttpMethod.Get, $"/sessions/webhook-deliveries/{Guid.NewGuid()}", null, true),
+        (HttpMethod.Post, $"/sessions/webhook-deliveries/{Guid.NewGuid()}/redeliver", null, true),
         (HttpMethod.Get, "/connections", null, true),
         (HttpMethod.Get, "/connections/conn-1", null, true),
         (HttpMethod.Delete, "/connections/conn-1", null, true),
@@ -129,7 +131,7 @@ public sealed class AccessTests(PostgresServerFixture postgres, RabbitMqFixture 
         Assert.Equal(["apiToken", "clientAppKey"], Security("/sessions/{session_id}", "get"));
         Assert.Equal(["apiToken", "clientAppKey"], Security("/sessions/{session_id}/steps/{step_id}", "get"));
         Assert.Equal(["apiToken", "clientAppKey"], Security("/sessions/{session_id}/cancel", "post"));
-        foreach (var (path, method) in new[] { ("/sessions/webhook-deliveries", "get"), ("/connections", "get"), ("/accounts/{account_id}/transactions", "get"), ("/transactions/sync", "post"), ("/payments/{payment_id}", "get") })
+        foreach (var (path, method) in new[] { ("/sessions/webhook-deliveries", "get"), ("/sessions/webhook-deliveries/{delivery_id}", "get"), ("/sessions/webhook-deliveries/{delivery_id}/redeliver", "post"), ("/connections", "get"), ("/accounts/{account_id}/transactions", "get"), ("/transactions/sync", "post"), ("/payments/{payment_id}", "get") })
         {
             Assert.Equal(["apiToken"], Security(path, method));
         }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Finqware.SessionService.Webhooks;
 using Microsoft.EntityFrameworkCore;
 
 namespace Finqware.SessionService.Tests;
@@ -25,8 +26,7 @@ public sealed class WebhookTests(PostgresServerFixture postgres, RabbitMqFixture
 
         var during = await NextWebhookAsync(tenant, received);
         host.Clock.Advance(TimeSpan.FromHours(2));
-        var now = host.Clock.GetUtcNow();
-        await host.WaitForAsync(async db => await db.SkillInstances.AnyAsync(i => i.SkillId == TestSkills.Aisp && i.LastSeenAt >= now)); // heartbeats on the new time
+        await HeartbeatsCaughtUpAsync();
         var after = await NextWebhookAsync(tenant, received);
 
         Assert.Equal(2, Signatures(during).Count);
@@ -75,6 +75,92 @@ public sealed class WebhookTests(PostgresServerFixture postgres, RabbitMqFixture
         Assert.Equal(4, Volatile.Read(ref calls));
         Assert.Equal(4, deliveries.Sum(d => d.Attempts));
         Assert.Equal([0L], locksWhileHanging);
+    }
+
+    [Fact]
+    public async Task A_tenant_reads_every_attempt_and_asks_again_for_a_delivery_that_failed_and_another_tenant_cannot()
+    {
+        // A receiver that fails every call until it recovers: the deliveries run out of attempts (FAILED), and the
+        // tenant, its receiver fixed, asks for one again.
+        var recovered = false;
+        var received = new ConcurrentQueue<string>();
+        await using var receiver = await TestWebServer.StartAsync(app => app.MapPost("/hook", (HttpContext http) =>
+        {
+            received.Enqueue(http.Request.Headers[WebhookDispatcher.EventIdHeader].ToString());
+            return Volatile.Read(ref recovered) ? Results.NoContent() : Results.StatusCode(503);
+        }));
+        var tenant = await host.NewTenantAsync(receiver.Url + "/hook");
+        var other = await host.NewTenantAsync();
+        var server = SessionHost.Bearer(host.ApiToken(tenant.ClientId));
+        var (sessionId, _) = await host.SubmitConsentAsync(tenant, TestSkills.Aisp);
+        await host.WaitForAsync(
+            async db =>
+            {
+                host.Clock.Advance(TimeSpan.FromMinutes(1));
+                return await db.WebhookDeliveries.CountAsync(w => w.SessionId == sessionId && w.Status == "FAILED") == 2;
+            },
+            seconds: 90);
+        var deliveryId = await host.QueryAsync(db => db.WebhookDeliveries.Where(w => w.SessionId == sessionId && w.EventType == "SESSION_COMPLETED").Select(w => w.Id).SingleAsync());
+        var path = $"/sessions/webhook-deliveries/{deliveryId}";
+
+        var (status, failed) = await host.SendAsync(HttpMethod.Get, path, auth: server);
+        Assert.Equal((200, "FAILED", 10), (status, failed.GetProperty("status").GetString(), failed.GetProperty("attempts").GetInt32()));
+        Assert.Equal(Enumerable.Range(1, 10).Select(n => (n, (int?)503, true)), Attempts(failed));
+
+        // Another tenant's delivery is as unknown as one that does not exist, to read and to ask again.
+        foreach (var (method, route) in new[] { (HttpMethod.Get, path), (HttpMethod.Post, path + "/redeliver"), (HttpMethod.Post, $"/sessions/webhook-deliveries/{Guid.NewGuid()}/redeliver") })
+        {
+            var caller = route.Contains(deliveryId.ToString(), StringComparison.Ordinal) ? SessionHost.Bearer(host.ApiToken(other.ClientId)) : server;
+            var (refused, problem) = await host.SendAsync(method, route, auth: caller);
+            Assert.Equal((404, "WEBHOOK_DELIVERY_NOT_FOUND"), (refused, problem.GetProperty("code").GetString()));
+        }
+
+        // Asked again twice with one Idempotency-Key: queued once, delivered once more with the same event id.
+        Volatile.Write(ref recovered, true);
+        var key = Guid.NewGuid().ToString();
+        var (first, firstReplayed, queued) = await RedeliverAsync(path, server, key);
+        var (second, secondReplayed, again) = await RedeliverAsync(path, server, key);
+        Assert.Equal((202, "false", 202, "true"), (first, firstReplayed, second, secondReplayed));
+        Assert.Equal(("PENDING", queued.ToString()), (queued.GetProperty("status").GetString(), again.ToString()));
+        await host.WaitForAsync(async db =>
+        {
+            host.Clock.Advance(TimeSpan.FromSeconds(1));
+            return await db.WebhookDeliveries.AnyAsync(w => w.Id == deliveryId && w.Status == "DELIVERED");
+        });
+        var (_, delivered) = await host.SendAsync(HttpMethod.Get, path, auth: server);
+        Assert.Equal(("DELIVERED", 11), (delivered.GetProperty("status").GetString(), delivered.GetProperty("attempts").GetInt32()));
+        Assert.Equal([.. Enumerable.Range(1, 10).Select(n => (n, (int?)503, true)), (11, 204, false)], Attempts(delivered));
+        Assert.Equal(11, received.Count(id => id == deliveryId.ToString()));
+
+        // Once the tenant has no webhook URL, there is nowhere to send it.
+        await host.PublishTenantAsync(tenant, 2, null, [], (tenant.WebhookSecret, null));
+        var (noUrl, problemNoUrl) = await host.SendAsync(HttpMethod.Post, path + "/redeliver", auth: server);
+        Assert.Equal((409, "WEBHOOK_URL_NOT_SET"), (noUrl, problemNoUrl.GetProperty("code").GetString()));
+        await HeartbeatsCaughtUpAsync();
+    }
+
+    /// <summary>Each attempt's number, HTTP status and whether it carries an error.</summary>
+    private static List<(int Number, int? StatusCode, bool Failed)> Attempts(JsonElement delivery) =>
+        [.. delivery.GetProperty("attempt_history").EnumerateArray().Select(a => (
+            a.GetProperty("number").GetInt32(),
+            a.TryGetProperty("status_code", out var code) ? code.GetInt32() : (int?)null,
+            a.TryGetProperty("error", out _)))];
+
+    private async Task<(int Status, string Replayed, JsonElement Body)> RedeliverAsync(string path, AuthenticationHeaderValue server, string idempotencyKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path + "/redeliver");
+        request.Headers.Authorization = server;
+        request.Headers.Add("Idempotency-Key", idempotencyKey);
+        using var response = await host.Client.SendAsync(request);
+        return ((int)response.StatusCode, response.Headers.TryGetValues("Idempotent-Replayed", out var replayed) ? replayed.Single() : "",
+            JsonSerializer.Deserialize<JsonElement>(await response.Content.ReadAsStringAsync()));
+    }
+
+    /// <summary>After the clock moved far, the skill's heartbeats on the new time (the next test opens sessions).</summary>
+    private async Task HeartbeatsCaughtUpAsync()
+    {
+        var now = host.Clock.GetUtcNow();
+        await host.WaitForAsync(async db => await db.SkillInstances.AnyAsync(i => i.SkillId == TestSkills.Aisp && i.LastSeenAt >= now));
     }
 
     /// <summary>Opens a session, completes its one step and returns the first webhook it caused.</summary>

@@ -923,6 +923,49 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                     b.ToTable("attachments", (string)null);
                 });
 
+            modelBuilder.Entity("Finqware.SessionService.Webhooks.WebhookAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("AttemptedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("attempted_at");
+
+                    b.Property<Guid>("DeliveryId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("delivery_id");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("error");
+
+                    b.Property<int>("LatencyMs")
+                        .HasColumnType("integer")
+                        .HasColumnName("latency_ms");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("Id")
+                        .HasName("pk_webhook_attempts");
+
+                    b.HasIndex("DeliveryId", "Number")
+                        .HasDatabaseName("ix_webhook_attempts_delivery_id_number");
+
+                    b.ToTable("webhook_attempts", (string)null);
+                });
+
             modelBuilder.Entity("Finqware.SessionService.Webhooks.WebhookDelivery", b =>
                 {
                     b.Property<Guid>("Id")
@@ -933,6 +976,12 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("integer")
                         .HasColumnName("attempts");
+
+                    b.Property<int>("AttemptsBeforeRedelivery")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("attempts_before_redelivery");
 
                     b.Property<string>("ClientId")
                         .IsRequired()
@@ -1047,6 +1096,16 @@ namespace Finqware.SessionService.Infrastructure.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_attachments_attachments_id");
+                });
+
+            modelBuilder.Entity("Finqware.SessionService.Webhooks.WebhookAttempt", b =>
+                {
+                    b.HasOne("Finqware.SessionService.Webhooks.WebhookDelivery", null)
+                        .WithMany()
+                        .HasForeignKey("DeliveryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_webhook_attempts_webhook_deliveries_delivery_id");
                 });
 
             modelBuilder.Entity("Finqware.SessionService.Sessions.Session", b =>

@@ -14,6 +14,14 @@ namespace Finqware.Client.Generated.Models
     {
         /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
         public IDictionary<string, object> AdditionalData { get; set; }
+        /// <summary>The attempt_history property</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public List<global::Finqware.Client.Generated.Models.WebhookAttemptView>? AttemptHistory { get; set; }
+#nullable restore
+#else
+        public List<global::Finqware.Client.Generated.Models.WebhookAttemptView> AttemptHistory { get; set; }
+#endif
         /// <summary>The attempts property</summary>
         public int? Attempts { get; set; }
         /// <summary>The created_at property</summary>
@@ -85,6 +93,7 @@ namespace Finqware.Client.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
+                { "attempt_history", n => { AttemptHistory = n.GetCollectionOfObjectValues<global::Finqware.Client.Generated.Models.WebhookAttemptView>(global::Finqware.Client.Generated.Models.WebhookAttemptView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "attempts", n => { Attempts = n.GetIntValue(); } },
                 { "created_at", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "delivered_at", n => { DeliveredAt = n.GetDateTimeOffsetValue(); } },
@@ -105,6 +114,7 @@ namespace Finqware.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
+            writer.WriteCollectionOfObjectValues<global::Finqware.Client.Generated.Models.WebhookAttemptView>("attempt_history", AttemptHistory);
             writer.WriteIntValue("attempts", Attempts);
             writer.WriteDateTimeOffsetValue("created_at", CreatedAt);
             writer.WriteDateTimeOffsetValue("delivered_at", DeliveredAt);
