@@ -1,7 +1,7 @@
 namespace Finqware.EndToEnd.Tests;
 
 /// <summary>A tenant registered through the public API, with what its client app and its server hold.</summary>
-internal sealed record ApiTenant(string ServicerId, string PortalToken, string ClientId, string AppKey, string Secret)
+internal sealed record ApiTenant(string ServicerId, string PortalToken, string ClientId, string AppKey, string Secret, string WebhookSecret)
 {
     /// <summary>HTTP Basic <c>client_id:client_app_key</c>, as a client app sends it.</summary>
     public AuthenticationHeaderValue ClientApp => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{ClientId}:{AppKey}")));
@@ -49,7 +49,7 @@ internal static class ApiTenants
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", servicer.PortalToken);
         var created = await (await system.Gateway.SendAsync(request, cancel)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(cancel);
         return new ApiTenant(servicer.ServicerId, servicer.PortalToken, created.GetProperty("client_id").GetString()!, created.GetProperty("client_app_key").GetString()!,
-            created.GetProperty("client_secret").GetString()!);
+            created.GetProperty("client_secret").GetString()!, created.GetProperty("webhook_secret").GetString()!);
     }
 
     /// <summary>An API token for the tenant's server (<c>POST /oauth/token</c>).</summary>

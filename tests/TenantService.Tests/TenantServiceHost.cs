@@ -139,29 +139,7 @@ public sealed class TenantServiceHost : IAsyncDisposable
     public const string TestPassword = "correct horse battery staple";
 
     /// <summary>Every row of every table of the service's database, as text.</summary>
-    public async Task<string> DumpDatabaseAsync()
-    {
-        await using var connection = new Npgsql.NpgsqlConnection(Database);
-        await connection.OpenAsync();
-        var tables = new List<string>();
-        await using (var list = new Npgsql.NpgsqlCommand("SELECT tablename FROM pg_tables WHERE schemaname = 'public'", connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                tables.Add(reader.GetString(0));
-            }
-        }
-
-        var dump = new System.Text.StringBuilder();
-        foreach (var table in tables)
-        {
-            await using var command = new Npgsql.NpgsqlCommand($"SELECT coalesce(string_agg(t::text, E'\\n'), '') FROM \"{table}\" t", connection);
-            dump.AppendLine((string)(await command.ExecuteScalarAsync())!);
-        }
-
-        return dump.ToString();
-    }
+    public Task<string> DumpDatabaseAsync() => DatabaseDump.ReadAsync(Database);
 
     public async ValueTask DisposeAsync()
     {

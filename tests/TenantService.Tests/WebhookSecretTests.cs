@@ -30,7 +30,7 @@ public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqF
 
         foreach (var secret in new[] { first, second })
         {
-            foreach (var form in Forms(secret))
+            foreach (var form in WebhookSecretForms.Of(secret))
             {
                 Assert.DoesNotContain(form, stored, StringComparison.OrdinalIgnoreCase);
                 Assert.DoesNotContain(form, carried, StringComparison.OrdinalIgnoreCase);
@@ -48,13 +48,6 @@ public sealed class WebhookSecretTests(PostgresServerFixture postgres, RabbitMqF
         Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(first)), Open(latest.WebhookKeys.Single(k => k.ValidUntil is not null)));
         Assert.All(latest.WebhookKeys, k => Assert.Null(SealedBox.Open(stranger, k.Sealed, SealedWebhookKey.ContextFor(clientId, k.KeyId))));
         Assert.All(latest.WebhookKeys, k => Assert.Null(SealedBox.Open(sessions, k.Sealed, SealedWebhookKey.ContextFor("fqc_another_tenant", k.KeyId))));
-    }
-
-    /// <summary>The secret and every form of its signing key a reader could use.</summary>
-    private static IEnumerable<string> Forms(string secret)
-    {
-        var key = SHA256.HashData(Encoding.UTF8.GetBytes(secret));
-        return [secret, Convert.ToHexString(key), Convert.ToBase64String(key), Convert.ToBase64String(key).TrimEnd('=').Replace('+', '-').Replace('/', '_')];
     }
 
     /// <summary>The development private key SessionService is configured with (the pair of TenantService's public key).</summary>
