@@ -39,7 +39,7 @@ internal static class ApiTenants
     /// <summary>A tenant app of <paramref name="servicer"/> in <paramref name="environment"/>, with a webhook URL or none.</summary>
     public static async Task<ApiTenant> AddTenantAsync(SystemFixture system, ApiServicer servicer, string environment, string? webhookUrl, string[] skills, CancellationToken cancel)
     {
-        var body = new Dictionary<string, object> { ["name"] = $"Edge {environment} app", ["environment"] = environment, ["skills"] = skills };
+        var body = new Dictionary<string, object> { ["name"] = "Edge app", ["environment"] = environment, ["skills"] = skills };
         if (webhookUrl is not null)
         {
             body["webhook_url"] = webhookUrl;

@@ -143,7 +143,7 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
         // The dashboard's API: the same counts in the tenant's row, with its servicer and environment.
         var report = await system.Dashboard.GetFromJsonAsync<JsonElement>("/api/usage?period=day", Cancel);
         var row = report.GetProperty("usage").EnumerateArray().Single(r => r.GetProperty("client_id").GetString() == tenant.ClientId);
-        Assert.Equal((tenant.ServicerId, "Edge Fintech", "Edge sandbox app", "sandbox"), (row.GetProperty("servicer_id").GetString(),
+        Assert.Equal((tenant.ServicerId, "Edge Fintech", "Edge app", "sandbox"), (row.GetProperty("servicer_id").GetString(),
             row.GetProperty("servicer_name").GetString(), row.GetProperty("tenant_name").GetString(), row.GetProperty("environment").GetString()));
         Assert.Equal(expected, UsageCounts.Units.ToDictionary(u => u, u => row.GetProperty("units").GetProperty(u).GetInt64()));
 
@@ -161,7 +161,7 @@ public sealed class DashboardPageTests(SystemFixture system) : IAsyncLifetime
             }
 
             await Assertions.Expect(line.Locator(".servicer-name")).ToHaveTextAsync("Edge Fintech");
-            await Assertions.Expect(line.Locator(".tenant-name")).ToHaveTextAsync("Edge sandbox app");
+            await Assertions.Expect(line.Locator(".tenant-name")).ToHaveTextAsync("Edge app");
             await Assertions.Expect(line.Locator("td.environment")).ToHaveTextAsync("sandbox");
             if (period == "day")
             {
