@@ -113,5 +113,6 @@ public static class JsonReading
     public static string Pretty(this JsonElement element) =>
         element.ValueKind == JsonValueKind.Undefined ? "" : JsonSerializer.Serialize(element, Indented);
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Razor encodes the text it writes: the relaxed encoder keeps "+" and quotes readable in it.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }

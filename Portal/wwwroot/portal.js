@@ -16,3 +16,8 @@ document.addEventListener('click', async (event) => {
     button.textContent = 'Selected: press Ctrl+C';
   }
 });
+
+// Usage bars: their width from data-width (percent), set here because the Content-Security-Policy allows no inline style.
+document.addEventListener('DOMContentLoaded', () => {
+  for (const bar of document.querySelectorAll('.bar[data-width]')) bar.style.width = `${Math.max(2, Number(bar.dataset.width)) * 2}px`;
+});
