@@ -60,6 +60,40 @@ public abstract class PortalPage(GatewayApi api) : PageModel
 
     protected Task<ApiAnswer> GetAsync(string path) => CallAsync(HttpMethod.Get, path);
 
+    /// <summary>The servicer's apps (<c>GET /servicers/{id}/tenants</c>), or null when the token no longer works (then <see cref="SignedOut"/>).</summary>
+    protected async Task<IReadOnlyList<JsonElement>?> AppsAsync()
+    {
+        var tenants = await GetAsync($"/servicers/{ServicerId}/tenants");
+        if (tenants.Status == StatusCodes.Status401Unauthorized)
+        {
+            return null;
+        }
+
+        Problem ??= tenants.Problem;
+        return [.. tenants.Body.Items()];
+    }
+
+    /// <summary>
+    /// An app's API token from its client secret (<c>POST /oauth/token</c>), as the app's server gets one; a refusal is
+    /// shown, and beside <paramref name="secretInput"/>.
+    /// </summary>
+    protected async Task<string?> AppTokenAsync(string clientId, string secret, string secretInput)
+    {
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials", ["client_id"] = clientId, ["client_secret"] = secret,
+        });
+        var token = await Api.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = form }, null, HttpContext.RequestAborted);
+        if (token.Problem is { } refused)
+        {
+            Show(refused);
+            ModelState.AddModelError(secretInput, $"client_secret: {refused.Detail ?? refused.Title}");
+            return null;
+        }
+
+        return token.Body.Str("access_token");
+    }
+
     /// <summary>The page to show after a 401 from the API: the login page, back here afterwards.</summary>
     protected IActionResult SignedOut() => RedirectToPage("/Account/Login", new { returnUrl = Request.PathBase + Request.Path + Request.QueryString });
 

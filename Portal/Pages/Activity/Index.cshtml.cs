@@ -35,22 +35,9 @@ public sealed class IndexModel(GatewayApi api, IDataProtectionProvider protectio
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (ModelState.IsValid)
+        if (ModelState.IsValid && await AppTokenAsync(Input.ClientId!, Input.Secret!, "Input.Secret") is { } token)
         {
-            using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["grant_type"] = "client_credentials", ["client_id"] = Input.ClientId!, ["client_secret"] = Input.Secret!,
-            });
-            var token = await Api.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = form }, null, HttpContext.RequestAborted);
-            if (token.Problem is { } refused)
-            {
-                Show(refused);
-                ModelState.AddModelError("Input.Secret", $"client_secret: {refused.Detail ?? refused.Title}");
-            }
-            else
-            {
-                await ShowAsync(Input.ClientId!, token.Body.Str("access_token")!);
-            }
+            await ShowAsync(Input.ClientId!, token);
         }
 
         return await LoadAsync();
@@ -66,13 +53,12 @@ public sealed class IndexModel(GatewayApi api, IDataProtectionProvider protectio
 
     private async Task<IActionResult> LoadAsync()
     {
-        var tenants = await GetAsync($"/servicers/{ServicerId}/tenants");
-        if (tenants.Status == StatusCodes.Status401Unauthorized)
+        if (await AppsAsync() is not { } apps)
         {
             return SignedOut();
         }
 
-        Apps = [.. tenants.Body.Items()];
+        Apps = apps;
         return Page();
     }
 

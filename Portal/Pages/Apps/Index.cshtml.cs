@@ -63,14 +63,12 @@ public sealed class IndexModel(GatewayApi api, IOptions<PortalOptions> options) 
 
     private async Task<bool> LoadAsync()
     {
-        var tenants = await GetAsync($"/servicers/{ServicerId}/tenants");
-        if (tenants.Status == StatusCodes.Status401Unauthorized)
+        if (await AppsAsync() is not { } tenants)
         {
             return false;
         }
 
-        Tenants = [.. tenants.Body.Items()];
-        Problem ??= tenants.Problem;
+        Tenants = tenants;
         var skills = await Api.GetAsync("/skills", null, HttpContext.RequestAborted);
         Skills = [.. skills.Body.Items("skills").OrderBy(s => s.Str("flavor")).ThenBy(s => s.Str("skill_id"), StringComparer.Ordinal)];
         return true;

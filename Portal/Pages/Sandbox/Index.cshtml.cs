@@ -35,15 +35,8 @@ public sealed class IndexModel(GatewayApi api, IDataProtectionProvider protectio
             return await LoadAsync();
         }
 
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        if (await AppTokenAsync(Input.ClientId!, Input.Secret!, "Input.Secret") is not { } token)
         {
-            ["grant_type"] = "client_credentials", ["client_id"] = Input.ClientId!, ["client_secret"] = Input.Secret!,
-        });
-        var token = await Api.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/oauth/token") { Content = form }, null, HttpContext.RequestAborted);
-        if (token.Problem is { } refused)
-        {
-            Show(refused);
-            ModelState.AddModelError("Input.Secret", $"client_secret: {refused.Detail ?? refused.Title}");
             return await LoadAsync();
         }
 
@@ -54,21 +47,19 @@ public sealed class IndexModel(GatewayApi api, IDataProtectionProvider protectio
             return await LoadAsync();
         }
 
-        new WizardState(Input.ClientId!, Input.Skill!, opened.Body.Str("session_id")!, opened.Body.Str("nonce")!, token.Body.Str("access_token")!)
+        new WizardState(Input.ClientId!, Input.Skill!, opened.Body.Str("session_id")!, opened.Body.Str("nonce")!, token)
             .Write(HttpContext, protection);
         return RedirectToPage("/Sandbox/Run");
     }
 
     private async Task<IActionResult> LoadAsync()
     {
-        var tenants = await GetAsync($"/servicers/{ServicerId}/tenants");
-        if (tenants.Status == StatusCodes.Status401Unauthorized)
+        if (await AppsAsync() is not { } apps)
         {
             return SignedOut();
         }
 
-        Problem ??= tenants.Problem;
-        Apps = [.. tenants.Body.Items().Where(t => t.Str("environment") == "sandbox")];
+        Apps = [.. apps.Where(t => t.Str("environment") == "sandbox")];
         var skills = await Api.GetAsync("/skills?flavor=sandbox", null, HttpContext.RequestAborted);
         Skills = [.. skills.Body.Items("skills").OrderBy(s => s.Str("skill_id"), StringComparer.Ordinal)];
         return Page();
